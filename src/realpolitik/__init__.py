@@ -1,0 +1,3 @@
+"""realpolitik: make a geopolitical analysis runnable."""
+
+__version__ = "0.1.0"
