@@ -48,7 +48,9 @@ class Positions:
                 return (None, None)
             path = path[:-1]
 
-    def problem(self, path: PathT, message: str, value=None, options=(), prefer_key=False) -> Problem:
+    def problem(
+        self, path: PathT, message: str, value=None, options=(), prefer_key=False
+    ) -> Problem:
         line, col = self.locate(path, prefer_key=prefer_key)
         return Problem(
             file=self.file,
@@ -95,7 +97,10 @@ def _check_events(text: str, file: str) -> list[Problem]:
             add("aliases are not allowed (no anchors/aliases in scenario files)", f"*{ev.anchor}")
         elif isinstance(ev, NodeEvent):
             if ev.anchor is not None:
-                add("anchors are not allowed (no anchors/aliases in scenario files)", f"&{ev.anchor}")
+                add(
+                    "anchors are not allowed (no anchors/aliases in scenario files)",
+                    f"&{ev.anchor}",
+                )
             tag = getattr(ev, "tag", None)
             if tag is not None and tag != "!":
                 add("YAML tags are not allowed; write plain values", str(tag))
@@ -182,19 +187,31 @@ def load(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[object, 
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ScenarioError([Problem(file, None, None, "", f"cannot read file: {exc.strerror}")]) from None
+        raise ScenarioError(
+            [Problem(file, None, None, "", f"cannot read file: {exc.strerror}")]
+        ) from None
     if size > max_bytes:
         raise ScenarioError(
             [Problem(file, None, None, "", f"file is {size} bytes; the limit is {max_bytes} bytes")]
         )
     raw = path.read_bytes()
     if b"\x00" in raw:
-        raise ScenarioError([Problem(file, None, None, "", "binary file (NUL byte); expected UTF-8 YAML text")])
+        raise ScenarioError(
+            [Problem(file, None, None, "", "binary file (NUL byte); expected UTF-8 YAML text")]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScenarioError(
-            [Problem(file, line, None, "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})")]
+            [
+                Problem(
+                    file,
+                    line,
+                    None,
+                    "",
+                    f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                )
+            ]
         ) from None
     return loads(text, file)

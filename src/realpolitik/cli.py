@@ -1,0 +1,178 @@
+"""The ``realpolitik`` command line (Typer + Rich). Bad input exits with code 2 and located messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .errors import ScenarioError
+
+app = typer.Typer(
+    help="realpolitik: make a geopolitical analysis runnable.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+questions_app = typer.Typer(help="Forecast questions.", no_args_is_help=True)
+app.add_typer(questions_app, name="questions")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+FileArg = Annotated[Path, typer.Argument(help="a scenario file (YAML)")]
+MaxBytes = Annotated[int, typer.Option(help="refuse files larger than this many bytes")]
+
+
+def _fail(exc: ScenarioError) -> None:
+    for p in exc.problems:
+        err.print(f"[red]error[/red] {p}", markup=True, soft_wrap=True)
+    err.print(f"{len(exc.problems)} problem(s)")
+    raise typer.Exit(2)
+
+
+def _load_doc(path: Path, max_bytes: int = 10 * 1024 * 1024):
+    from .scenario import load_doc
+
+    try:
+        return load_doc(path, max_bytes=max_bytes)
+    except ScenarioError as exc:
+        _fail(exc)
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="print the version")] = False,
+) -> None:
+    if version:
+        out.print(__version__)
+        raise typer.Exit()
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="scenario files")],
+    max_bytes: MaxBytes = 10 * 1024 * 1024,
+):
+    """Check scenario files: schema, ids, trees, dates, shares. Exit 2 on any problem."""
+    from .scenario import load_doc
+
+    problems = []
+    for f in files:
+        try:
+            doc = load_doc(f, max_bytes=max_bytes)
+            s = doc.scenario
+            out.print(
+                f"[green]ok[/green] {f}: {s.meta.id} — {len(s.actors)} actors, {len(s.issues)} issues, "
+                f"{len(s.regions.nodes) if s.regions else 0} regions, {len(s.actions)} actions, "
+                f"{len(s.games)} games, {len(s.series)} series"
+            )
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        _fail(ScenarioError(problems))
+
+
+@app.command()
+def show(file: FileArg):
+    """A readable briefing of a scenario: actors by level, factions, relations, issues, regions."""
+    from .report.briefing import briefing
+
+    briefing(_load_doc(file).scenario, out)
+
+
+@app.command()
+def lint(file: FileArg):
+    """Check provenance: seed quotations, the knowledge cut-off, values without a source."""
+    from .report.briefing import print_lint
+    from .scenario.provenance import lint as run_lint
+
+    doc = _load_doc(file)
+    report = run_lint(doc)
+    print_lint(report, out)
+    if not report.ok:
+        _fail(ScenarioError(report.problems))
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write to this file")
+    ] = None,
+):
+    """Export the scenario language as JSON Schema (for editor completion)."""
+    from .scenario.schema import Scenario
+
+    text = json.dumps(Scenario.model_json_schema(by_alias=True), indent=2)
+    if output:
+        output.write_text(text + "\n")
+        out.print(f"wrote {output}")
+    else:
+        print(text)
+
+
+@app.command()
+def diff(a: FileArg, b: FileArg):
+    """Values that differ between two scenarios, with their sources."""
+    from .report.briefing import print_diff
+
+    print_diff(_load_doc(a), _load_doc(b), out)
+
+
+@questions_app.command("validate")
+def questions_validate(
+    file: Annotated[Path, typer.Argument(help="a question (or outcome) file")],
+    scenario: Annotated[
+        Path, typer.Option("--scenario", "-s", help="the scenario the questions are asked of")
+    ],
+):
+    """Check a question file and that every id it uses exists in the scenario."""
+    from .questions import check_ids, load_questions
+
+    doc = _load_doc(scenario)
+    try:
+        qs = load_questions(file)
+    except ScenarioError as exc:
+        _fail(exc)
+    problems = check_ids(qs, doc.scenario.known_ids())
+    if problems:
+        _fail(ScenarioError(problems))
+    out.print(
+        f"[green]ok[/green] {file}: {len(qs)} questions; every id they use exists in {doc.scenario.meta.id}"
+    )
+
+
+@app.command()
+def demo(
+    scenario: Annotated[Path, typer.Option(help="the flagship scenario")] = Path(
+        "scenarios/syria-2015.yaml"
+    ),
+    questions: Annotated[Path, typer.Option(help="its questions")] = Path(
+        "data/questions/questions-syria-2015.yaml"
+    ),
+):
+    """What `make demo` shows: the flagship validated, linted and briefed, its questions checked."""
+    from .questions import check_ids, load_questions
+    from .report.briefing import briefing, print_lint
+    from .scenario.provenance import lint as run_lint
+
+    doc = _load_doc(scenario)
+    briefing(doc.scenario, out)
+    report = run_lint(doc)
+    print_lint(report, out, verbose=False)
+    if not report.ok:
+        _fail(ScenarioError(report.problems))
+    try:
+        qs = load_questions(questions)
+    except ScenarioError as exc:
+        _fail(exc)
+    problems = check_ids(qs, doc.scenario.known_ids())
+    if problems:
+        _fail(ScenarioError(problems))
+    out.print(
+        f"[green]ok[/green] {len(qs)} forecast questions; every id they use exists in the scenario"
+    )

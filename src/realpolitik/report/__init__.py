@@ -1,0 +1,1 @@
+"""Plots, briefings and the HTML report."""

@@ -1,0 +1,173 @@
+"""Readable terminal views of a scenario: the briefing (`show`), the lint report and `diff`."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from ..scenario.loader import ScenarioDoc
+from ..scenario.provenance import LintReport
+from ..scenario.quantities import central, describe
+from ..scenario.schema import Scenario
+from ..yamlio import format_path
+
+LEVELS = ("international", "regional", "local")
+
+
+def _name(s: Scenario, actor_id: str) -> str:
+    a = next((a for a in s.actors if a.id == actor_id), None)
+    return a.name if a is not None and a.name else actor_id
+
+
+def briefing(s: Scenario, console: Console) -> None:
+    m = s.meta
+    console.rule(f"[bold]{m.title}[/bold]")
+    span = f"{m.start} → {m.end}" if m.start else "no run period"
+    console.print(
+        f"id [bold]{m.id}[/bold] · knowledge cut-off [bold]{m.as_of}[/bold] · {span}"
+        + (f" · area basis {m.area_basis}" if m.area_basis else "")
+    )
+    if m.description:
+        console.print(m.description)
+
+    faction_of = s.faction_of()
+    t = Table(title="Actors by level", show_lines=False)
+    for col in ("level", "actor", "kind", "faction", "capabilities"):
+        t.add_column(col)
+    for level in LEVELS:
+        for a in (a for a in s.actors if a.level == level):
+            caps = ", ".join(f"{k} {describe(v)}" for k, v in list(a.capabilities.items())[:3])
+            t.add_row(level, a.name or a.id, a.kind, faction_of.get(a.id, "—"), caps)
+    console.print(t)
+
+    if s.relations:
+        t = Table(title="Who backs whom")
+        for col in ("from", "relation", "to", "intensity"):
+            t.add_column(col)
+        order = {"support": 0, "alliance": 1, "hostility": 2, "propensity": 3}
+        for r in sorted(s.relations, key=lambda r: (order[r.type], r.from_)):
+            what = f"{r.type} ({r.kind})" if r.kind else r.type
+            t.add_row(_name(s, r.from_), what, _name(s, r.to), describe(r.intensity))
+        console.print(t)
+
+    for issue in s.issues:
+        title = f"Issue [bold]{issue.name or issue.id}[/bold]"
+        if issue.scale:
+            title += f"  (0 = {issue.scale.low}; 100 = {issue.scale.high})"
+        t = Table(title=title)
+        for col in ("actor", "position", "salience", "veto"):
+            t.add_column(col)
+        rows = sorted(issue.positions.items(), key=lambda kv: central(kv[1].position))
+        for actor, st in rows:
+            t.add_row(
+                _name(s, actor),
+                describe(st.position),
+                describe(st.salience),
+                "veto" if actor in issue.veto_players else "",
+            )
+        console.print(t)
+
+    if s.regions:
+        holders = [f.id for f in s.factions] + ["contested"]
+        t = Table(title="Who holds what (initial control, mean shares)")
+        t.add_column("region")
+        t.add_column("kind")
+        for h in holders:
+            t.add_column(h, justify="right")
+        for r in s.regions.nodes:
+            shares = r.control.mean_ if r.control is not None else {}
+            t.add_row(
+                r.name or r.id,
+                r.kind if not r.parent else f"{r.kind} in {r.parent}",
+                *[f"{shares.get(h, 0):.2f}" if shares.get(h) else "" for h in holders],
+            )
+        console.print(t)
+
+    if s.offices:
+        console.print(
+            "Offices: " + "; ".join(f"{o.name or o.id}: {_name(s, o.holder)}" for o in s.offices)
+        )
+    strategies = s.strategies()
+    if strategies:
+        t = Table(title="Courses of action (games and hazard acts)")
+        t.add_column("actor")
+        t.add_column("strategies")
+        for actor, strats in strategies.items():
+            t.add_row(_name(s, actor), ", ".join(strats))
+        console.print(t)
+    if s.series:
+        console.print(
+            "Series: "
+            + "; ".join(
+                f"{x.id} = {describe(x.start)} {x.unit} on {x.start_date}" for x in s.series
+            )
+        )
+    if s.counterfactuals:
+        console.print("Counterfactuals: " + "; ".join(f"{c.id}" for c in s.counterfactuals))
+
+
+def print_lint(report: LintReport, console: Console, verbose: bool = True) -> None:
+    counts = report.counts()
+    t = Table(title="Values by provenance kind (a value may have several)")
+    t.add_column("kind")
+    t.add_column("values", justify="right")
+    for k in ("seed", "cite", "judgement", "none"):
+        t.add_row(k, str(counts.get(k, 0)))
+    t.add_row("all values", str(len(report.values)))
+    console.print(t)
+    judged = sum(1 for v in report.values if "judgement" in v.kinds)
+    console.print(
+        f"{len(report.judgements)} judgement sources cover {judged} values; "
+        f"{len(report.late)} publications dated after the cut-off (measurements before it)"
+    )
+    if verbose:
+        for where, text in report.judgements:
+            console.print(f"  judgement {where}: {text}", soft_wrap=True)
+        for where, text in report.late:
+            console.print(f"  late publication {where}: {text}", soft_wrap=True)
+    console.print(
+        "[green]lint ok[/green]"
+        if report.ok
+        else f"[red]lint: {len(report.problems)} problem(s)[/red]"
+    )
+
+
+def _flat_values(doc: ScenarioDoc) -> dict[str, str]:
+    from ..scenario.provenance import collect_values
+
+    out = {}
+    for rec in collect_values(doc):
+        obj = doc.scenario
+        for part in rec.path:
+            obj = (
+                obj[part]
+                if isinstance(obj, dict | list)
+                else getattr(obj, _field_name(type(obj), part))
+            )
+        out[format_path(rec.path)] = (
+            describe(obj) if not isinstance(obj, int | float) else f"{obj:g}",
+            format_path(rec.origin),
+        )
+    return out
+
+
+def _field_name(model, alias: str) -> str:
+    for name, f in model.model_fields.items():
+        if (f.alias or name) == alias:
+            return name
+    return alias
+
+
+def print_diff(a: ScenarioDoc, b: ScenarioDoc, console: Console) -> None:
+    va, vb = _flat_values(a), _flat_values(b)
+    t = Table(title=f"{a.scenario.meta.id} → {b.scenario.meta.id}: values that differ")
+    for col in ("value", "A", "B", "source (B)"):
+        t.add_column(col)
+    n = 0
+    for key in sorted(set(va) | set(vb)):
+        x, y = va.get(key), vb.get(key)
+        if (x and x[0]) != (y and y[0]):
+            n += 1
+            t.add_row(key, x[0] if x else "—", y[0] if y else "—", (y or x)[1])
+    console.print(t)
+    console.print(f"{n} value(s) differ")

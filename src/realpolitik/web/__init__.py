@@ -1,0 +1,1 @@
+"""The dashboard (HTTP API and page)."""
