@@ -203,12 +203,13 @@ def load(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[object, 
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - raw.rfind(b"\n", 0, exc.start)
         raise ScenarioError(
             [
                 Problem(
                     file,
                     line,
-                    None,
+                    col,
                     "",
                     f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
                 )

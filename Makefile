@@ -1,0 +1,47 @@
+# realpolitik — two commands: `make demo` and `make test`. Targets create .venv and install into it on demand.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+LOCK   := requirements.lock
+PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: demo test test-reference lint format bench lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -U pip
+
+# Runtime + test + web extras, pinned by the lock file (used as constraints).
+$(VENV)/.stamp-install: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) install -c $(LOCK) -e '.[test,web]'
+	@touch $@
+
+demo: $(VENV)/.stamp-install
+	$(BIN)/realpolitik demo
+
+test: $(VENV)/.stamp-install
+	$(BIN)/python -m pytest -q -m "not reference"
+
+# Live comparison against pygambit (builds from source: about 6 minutes on a fresh machine).
+test-reference: $(VENV)/.stamp-install
+	$(PIP) install -c $(LOCK) -e '.[test,web,reference]'
+	$(BIN)/python -m pytest -q -m reference
+
+lint: $(VENV)/.stamp-install
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
+
+format: $(VENV)/.stamp-install
+	$(BIN)/ruff check --fix src tests bench tools
+	$(BIN)/ruff format src tests bench tools
+
+bench: $(VENV)/.stamp-install
+	@set -e; for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+# Re-resolve the pinned versions (run after changing dependencies in pyproject.toml).
+lock: | $(BIN)/python
+	$(PIP) install -e '.[test,web]'
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > $(LOCK)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
