@@ -1,0 +1,429 @@
+"""The trajectory contract (DESIGN.md, "Contracts"): month axis, variables, coordinates, attributes.
+
+Month axis. ``ds.month`` holds month labels as ``'YYYY-MM'`` strings (numpy ``<U7``), consecutive and
+increasing. A month's value is the state at the **end** of that month (its last instant). The first
+label may be the *initial row*: the state at the end of the month before the first simulated month
+(the scenario's initial conditions, before any step); ``attrs["first_step"]`` names the first
+simulated month, so the axis is ``[first_step - 1, first_step, …, end]`` when an initial row exists,
+and ``[first_step, …, end]`` when not. In the initial row flows are 0 and events false.
+
+Reading a date D (a calendar day, read at the end of that day):
+
+* discrete states (holder, settled, acted, "holds"): the value at the end of D's month;
+* continuous values (control shares, positions, alignment, series): linear interpolation between
+  month-ends, v(D) = v(m−1) + (v(m) − v(m−1))·f with m = D's month and f = day(D)/days_in_month(D),
+  so the last day of a month reads exactly that month-end; the first row of the axis, having no
+  previous month-end, uses its own value.
+
+Variables (dims in this order; any may be absent, more may be added):
+
+=============== =================================== ==================================================
+variable        dims                                meaning
+=============== =================================== ==================================================
+control         member, month, faction, region      share of region area held (sums to 1 incl. contested)
+forces          member, month, faction, region      fighters
+losses          member, month, faction, region      fighters lost in the month
+office_holder   member, month, office               index into the ``actor`` coordinate, −1 = vacant
+position        member, month, issue, actor         bargaining positions, 0–100
+issue_outcome   member, month, issue                forecast outcome of the bargaining model, 0–100
+settled         member, month, issue                bool: settled in that month or before
+alignment       member, month, actor                0 = with the United States … 1 = with Russia
+strategy_prob   member, month, actor, strategy      probability of that course that month
+acted           member, month, actor, strategy      bool: the actor took that course that month
+series          member, month, series_id            numeric series, see ``series_unit``/``series_kind``
+=============== =================================== ==================================================
+
+The series dimension is ``series_id``, not ``series``: xarray cannot hold a 3-D data variable that
+shares its name with one of its dimensions (it silently turns it into a coordinate).
+
+Coordinates on non-member dims:
+
+* ``region_kind`` (``governorate`` | ``site``), ``region_parent`` (a governorate id for a site, ``''``
+  for a governorate), ``region_area`` (km² on the declared area basis; NaN for a point site),
+  ``region_population`` (persons; NaN if unknown). Governorates partition the country; sites lie
+  inside them, so national totals sum over governorates only and no area is counted twice.
+* ``series_unit`` on ``series_id`` (the declared unit: ``persons``, ``persons-per-calendar-year``, ``count``,
+  ``count-since-YYYY-MM-DD``, ``percent-of-syria``) and ``series_kind``: ``stock`` (a level at each
+  month-end) or ``flow`` (the amount during that month; 0 in the initial row).
+
+Attributes: ``scenario_id``, ``scenario_hash``, ``counterfactual`` (``''`` for the base run),
+``root_seed``, ``package_version``, ``created`` (ISO time), ``first_step`` (``'YYYY-MM'``),
+``actor_faction`` (JSON object ``{actor: faction}``; a name that is itself a faction maps to itself),
+``capture_threshold`` (a faction *holds* a region when its control share is strictly above it;
+default 0.5) and ``area_basis`` (the scenario's declared area basis, e.g. ``cbs-official``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import xarray as xr
+
+from . import __version__
+from .errors import Problem
+
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+CONTESTED = "contested"
+DEFAULT_CAPTURE_THRESHOLD = 0.5
+REGION_KINDS = ("governorate", "site")
+SERIES_KINDS = ("stock", "flow")
+REQUIRED_ATTRS = (
+    "scenario_id",
+    "scenario_hash",
+    "counterfactual",
+    "root_seed",
+    "package_version",
+    "created",
+    "first_step",
+    "actor_faction",
+)
+
+VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
+    "control": (("member", "month", "faction", "region"), "f"),
+    "forces": (("member", "month", "faction", "region"), "f"),
+    "losses": (("member", "month", "faction", "region"), "f"),
+    "office_holder": (("member", "month", "office"), "i"),
+    "position": (("member", "month", "issue", "actor"), "f"),
+    "issue_outcome": (("member", "month", "issue"), "f"),
+    "settled": (("member", "month", "issue"), "b"),
+    "alignment": (("member", "month", "actor"), "f"),
+    "strategy_prob": (("member", "month", "actor", "strategy"), "f"),
+    "acted": (("member", "month", "actor", "strategy"), "b"),
+    "series": (("member", "month", "series_id"), "f"),
+}
+_DTYPE_NAMES = {"f": "floating", "i": "integer", "b": "bool"}
+
+# query unit -> (base unit, series kinds it can be computed from)
+UNITS = {
+    "persons": ("persons", ("stock",)),
+    "persons-per-calendar-year": ("persons", ("flow",)),
+    "count-since-YYYY-MM-DD": ("count", ("stock", "flow")),
+    "percent-of-syria": ("percent-of-syria", ("stock",)),
+}
+SERIES_UNITS = (*UNITS, "count")
+_SINCE_RE = re.compile(r"^count-since-(\d{4}-\d{2}-\d{2})$")
+
+
+def parse_unit(unit: str) -> tuple[str, dt.date | None]:
+    """``(key in UNITS or 'count', since-date)``; ValueError for an unknown unit or a bad date."""
+    if unit in UNITS or unit == "count":
+        return unit, None
+    m = _SINCE_RE.match(unit)
+    if not m:
+        raise ValueError(f"unknown unit {unit!r}")
+    return "count-since-YYYY-MM-DD", dt.date.fromisoformat(m.group(1))
+
+
+def unit_base(unit: str) -> str:
+    """What a unit measures: persons, count or percent-of-syria."""
+    key, _ = parse_unit(unit)
+    return "count" if key == "count" else UNITS[key][0]
+
+
+# --- month axis -------------------------------------------------------------------------------
+
+
+def month_label(d: dt.date | str) -> str:
+    """``'YYYY-MM'`` of a date (or check and return a label)."""
+    if isinstance(d, str):
+        if not MONTH_RE.match(d):
+            raise ValueError(f"not a month label 'YYYY-MM': {d!r}")
+        return d
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _ym(label: str) -> tuple[int, int]:
+    m = MONTH_RE.match(label)
+    if not m:
+        raise ValueError(f"not a month label 'YYYY-MM': {label!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def shift_month(label: str, k: int) -> str:
+    """The label ``k`` months after ``label`` (negative ``k``: before)."""
+    y, m = _ym(label)
+    n = y * 12 + (m - 1) + k
+    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+
+
+def month_labels(start: str | dt.date, end: str | dt.date) -> np.ndarray:
+    """Every label from ``start``'s month to ``end``'s month inclusive (``<U7`` array)."""
+    a, b = _ym(month_label(start)), _ym(month_label(end))
+    n = (b[0] * 12 + b[1]) - (a[0] * 12 + a[1]) + 1
+    if n < 1:
+        raise ValueError(f"end {end} is before start {start}")
+    first = month_label(start)
+    return np.array([shift_month(first, k) for k in range(n)], dtype="<U7")
+
+
+def month_end(label: str) -> dt.date:
+    """Last day of the month (the month-end instant is the end of that day)."""
+    y, m = _ym(label)
+    return dt.date(y, m, calendar.monthrange(y, m)[1])
+
+
+def day_fraction(d: dt.date) -> float:
+    """f = day / days_in_month: the share of D's month elapsed at the end of day D (1 on the last day)."""
+    return d.day / calendar.monthrange(d.year, d.month)[1]
+
+
+def window_months(start: dt.date, stop: dt.date) -> list[str]:
+    """Labels of every month that overlaps the closed window [start, stop]."""
+    return list(month_labels(start, stop))
+
+
+def first_step(ds: xr.Dataset) -> str:
+    """The first simulated month (``attrs['first_step']``, else the first label)."""
+    return str(ds.attrs.get("first_step", str(ds["month"].values[0])))
+
+
+def actor_faction(ds: xr.Dataset) -> dict[str, str]:
+    """The actor → faction map stored as JSON in ``attrs['actor_faction']``."""
+    raw = ds.attrs.get("actor_faction", "{}")
+    return dict(json.loads(raw)) if isinstance(raw, str) else dict(raw)
+
+
+# --- builder ----------------------------------------------------------------------------------
+
+
+def make_empty_trajectory(
+    start: str | dt.date,
+    end: str | dt.date,
+    n_members: int,
+    *,
+    factions: Sequence[str] = (),
+    regions: Mapping[str, Mapping] | None = None,
+    offices: Sequence[str] = (),
+    issues: Sequence[str] = (),
+    actors: Sequence[str] = (),
+    strategies: Sequence[str] = (),
+    series: Mapping[str, Mapping] | None = None,
+    actor_faction: Mapping[str, str] | None = None,
+    initial: bool = True,
+    capture_threshold: float = DEFAULT_CAPTURE_THRESHOLD,
+    area_basis: str = "",
+    scenario_id: str = "",
+    scenario_hash: str = "",
+    counterfactual: str = "",
+    root_seed: int = 0,
+) -> xr.Dataset:
+    """A contract-conforming Dataset: floats NaN, flags False, ``office_holder`` −1.
+
+    ``start``/``end`` are the first and last simulated months; with ``initial`` the axis starts one
+    month earlier (the initial row). ``regions`` maps id → {kind, parent, area, population};
+    ``series`` maps id → {unit, kind}. ``contested`` is appended to ``factions`` if missing. A
+    variable is created only when its dims are all given (e.g. no ``control`` without regions).
+    """
+    regions = dict(regions or {})
+    series = dict(series or {})
+    labels = month_labels(shift_month(month_label(start), -1) if initial else start, end)
+    if factions and CONTESTED not in factions:
+        factions = [*factions, CONTESTED]
+    coords: dict[str, object] = {"member": np.arange(n_members), "month": labels}
+    sizes = {"member": n_members, "month": len(labels)}
+    for dim, ids in (
+        ("faction", factions),
+        ("region", list(regions)),
+        ("office", offices),
+        ("issue", issues),
+        ("actor", actors),
+        ("strategy", strategies),
+        ("series_id", list(series)),
+    ):
+        if len(ids):
+            coords[dim] = np.array(list(ids), dtype=str)
+            sizes[dim] = len(ids)
+    if regions:
+        meta = list(regions.values())
+        coords["region_kind"] = (
+            "region",
+            np.array([r.get("kind", "governorate") for r in meta], dtype=str),
+        )
+        coords["region_parent"] = (
+            "region",
+            np.array([r.get("parent") or "" for r in meta], dtype=str),
+        )
+        for name, key in (("region_area", "area"), ("region_population", "population")):
+            coords[name] = ("region", np.array([_num(r.get(key)) for r in meta], dtype=float))
+    if series:
+        coords["series_unit"] = (
+            "series_id",
+            np.array([s["unit"] for s in series.values()], dtype=str),
+        )
+        coords["series_kind"] = (
+            "series_id",
+            np.array([s.get("kind", "stock") for s in series.values()], dtype=str),
+        )
+    fill = {"f": np.nan, "i": -1, "b": False}
+    dtype = {"f": float, "i": np.int64, "b": bool}
+    data_vars = {}
+    for name, (dims, kind) in VARIABLES.items():
+        if all(d in sizes for d in dims):
+            shape = tuple(sizes[d] for d in dims)
+            data_vars[name] = (dims, np.full(shape, fill[kind], dtype=dtype[kind]))
+    attrs = {
+        "scenario_id": scenario_id,
+        "scenario_hash": scenario_hash,
+        "counterfactual": counterfactual,
+        "root_seed": int(root_seed),
+        "package_version": __version__,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "first_step": month_label(start),
+        "actor_faction": json.dumps(dict(actor_faction or {}), sort_keys=True),
+        "capture_threshold": float(capture_threshold),
+        "area_basis": area_basis,
+    }
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def _num(x) -> float:
+    return float("nan") if x is None else float(x)
+
+
+# --- validator --------------------------------------------------------------------------------
+
+
+def check_trajectory(ds: xr.Dataset, tol: float = 1e-6) -> list[Problem]:
+    """Every way ``ds`` departs from the contract (empty list: conforms)."""
+    out: list[Problem] = []
+
+    def bad(path: str, message: str, value=None, options: Iterable[str] = ()):
+        out.append(
+            Problem(
+                "<trajectory>",
+                None,
+                None,
+                path,
+                message,
+                None if value is None else repr(value),
+                tuple(options),
+            )
+        )
+
+    if "member" not in ds.dims or "month" not in ds.dims:
+        bad("", "a trajectory needs dims 'member' and 'month'", sorted(map(str, ds.dims)))
+        return out
+    _check_months(ds, bad)
+    for key in REQUIRED_ATTRS:
+        if key not in ds.attrs:
+            bad(f"attrs.{key}", "missing attribute")
+    for name, (dims, kind) in VARIABLES.items():
+        if name not in ds.data_vars:
+            continue
+        var = ds[name]
+        if var.dims != dims:
+            bad(name, f"dims must be {dims}", var.dims)
+        if not _dtype_ok(var.dtype, kind):
+            bad(name, f"dtype must be {_DTYPE_NAMES[kind]}", str(var.dtype))
+    _check_factions(ds, bad, tol)
+    _check_regions(ds, bad)
+    _check_series(ds, bad)
+    if "office_holder" in ds and "actor" in ds.coords:
+        v = ds["office_holder"].values
+        if v.size and (v.min() < -1 or v.max() >= ds.sizes["actor"]):
+            bad(
+                "office_holder",
+                f"values must index the actor coordinate (−1..{ds.sizes['actor'] - 1})",
+            )
+    elif "office_holder" in ds:
+        bad("office_holder", "needs an 'actor' coordinate to index")
+    return out
+
+
+def _dtype_ok(dtype: np.dtype, kind: str) -> bool:
+    return {
+        "f": np.issubdtype(dtype, np.floating),
+        "i": np.issubdtype(dtype, np.integer),
+        "b": dtype == np.bool_,
+    }[kind]
+
+
+def _check_months(ds: xr.Dataset, bad) -> None:
+    labels = [str(x) for x in ds["month"].values]
+    wrong = [x for x in labels if not MONTH_RE.match(x)]
+    if wrong:
+        bad("month", "month labels must be 'YYYY-MM' strings", wrong[0])
+        return
+    if labels != list(month_labels(labels[0], labels[-1])):
+        bad("month", "months must be consecutive and increasing", labels)
+        return
+    fs = ds.attrs.get("first_step")
+    if fs is not None and fs not in labels[:2]:
+        bad(
+            "attrs.first_step",
+            "must be the first month label or the one after it (initial row)",
+            fs,
+            labels[:2],
+        )
+
+
+def _check_factions(ds: xr.Dataset, bad, tol: float) -> None:
+    if "faction" not in ds.coords:
+        return
+    factions = [str(f) for f in ds["faction"].values]
+    for actor, faction in actor_faction(ds).items():
+        if faction not in factions:
+            bad(f"attrs.actor_faction.{actor}", "unknown faction", faction, factions)
+    thr = ds.attrs.get("capture_threshold", DEFAULT_CAPTURE_THRESHOLD)
+    if not 0 <= float(thr) < 1:
+        bad("attrs.capture_threshold", "must lie in [0, 1)", thr)
+    if "control" in ds:
+        if CONTESTED not in factions:
+            bad("faction", f"control needs a '{CONTESTED}' faction", factions)
+        total = ds["control"].sum("faction", skipna=False).values
+        finite = total[np.isfinite(total)]
+        if finite.size and np.abs(finite - 1).max() > tol:
+            bad(
+                "control",
+                "shares must sum to 1 over factions",
+                float(finite[np.argmax(np.abs(finite - 1))]),
+            )
+
+
+def _check_regions(ds: xr.Dataset, bad) -> None:
+    if "region" not in ds.coords:
+        return
+    need = ("region_kind", "region_parent", "region_area", "region_population")
+    missing = [c for c in need if c not in ds.coords]
+    if missing:
+        bad("region", "missing region coordinates", missing, need)
+        return
+    ids = [str(r) for r in ds["region"].values]
+    kinds = dict(zip(ids, (str(k) for k in ds["region_kind"].values), strict=True))
+    for rid, kind, parent in zip(ids, kinds.values(), ds["region_parent"].values, strict=True):
+        if kind not in REGION_KINDS:
+            bad(f"region_kind[{rid}]", "unknown region kind", kind, REGION_KINDS)
+        elif kind == "site" and kinds.get(str(parent)) != "governorate":
+            bad(f"region_parent[{rid}]", "a site's parent must be a governorate", str(parent))
+        elif kind == "governorate" and str(parent):
+            bad(f"region_parent[{rid}]", "a governorate has no parent", str(parent))
+    if "governorate" not in kinds.values():
+        bad("region_kind", "no governorate: national shares need the governorates")
+    area = ds["region_area"].values[ds["region_kind"].values == "governorate"]
+    if np.any(~np.isfinite(area)) or np.any(area <= 0):
+        bad("region_area", "every governorate needs a positive area")
+    if "area_basis" not in ds.attrs:
+        bad("attrs.area_basis", "missing attribute (the scenario's declared area basis)")
+
+
+def _check_series(ds: xr.Dataset, bad) -> None:
+    if "series_id" not in ds.coords:
+        return
+    for c in ("series_unit", "series_kind"):
+        if c not in ds.coords:
+            bad("series_id", f"missing coordinate {c!r}")
+            return
+    for sid, unit, kind in zip(
+        ds["series_id"].values, ds["series_unit"].values, ds["series_kind"].values, strict=True
+    ):
+        if str(kind) not in SERIES_KINDS:
+            bad(f"series_kind[{sid}]", "unknown series kind", str(kind), SERIES_KINDS)
+        try:
+            parse_unit(str(unit))
+        except ValueError:
+            bad(f"series_unit[{sid}]", "unknown unit", str(unit), SERIES_UNITS)

@@ -1,0 +1,88 @@
+"""Synthetic trajectories for the question and trajectory tests (hand-built, via the contract builder).
+
+The toy country has two governorates, ``north`` (area 100 km², 1000 people) and ``south`` (300 km²,
+3000 people); ``north-city`` is a site of ``north`` (area 10) and ``oasis`` a point site of ``south``.
+Months: an initial row 2015-12, then 2016-01 … 2016-12 simulated (``first_step`` 2016-01).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import xarray as xr
+
+from realpolitik.questions import loads_questions
+from realpolitik.trajectory import make_empty_trajectory
+
+REGIONS = {
+    "north": {"kind": "governorate", "area": 100.0, "population": 1000.0},
+    "south": {"kind": "governorate", "area": 300.0, "population": 3000.0},
+    "north-city": {"kind": "site", "parent": "north", "area": 10.0, "population": 500.0},
+    "oasis": {"kind": "site", "parent": "south", "area": None, "population": None},
+}
+FACTIONS = ["regime", "rebels", "isis"]
+ACTORS = ["assad", "makhlouf", "regime", "russia", "usa", "iran", "turkey"]
+SERIES = {
+    "refugees": {"unit": "persons", "kind": "stock"},
+    "arrivals": {"unit": "persons-per-calendar-year", "kind": "flow"},
+    "vetoes": {"unit": "count", "kind": "flow"},
+    "deaths": {"unit": "persons", "kind": "stock"},
+    "vetoes-cum": {"unit": "count", "kind": "stock"},
+    "gain": {"unit": "percent-of-syria", "kind": "stock"},
+}
+ACTOR_FACTION = {"assad": "regime", "regime": "regime", "iran": "regime", "turkey": "rebels"}
+
+
+def toy(
+    n_members: int = 3, start: str = "2016-01", end: str = "2016-12", initial: bool = True
+) -> xr.Dataset:
+    """An empty toy trajectory; every region starts (and stays) 'contested' until a test sets it."""
+    ds = make_empty_trajectory(
+        start,
+        end,
+        n_members,
+        factions=FACTIONS,
+        regions=REGIONS,
+        offices=["president"],
+        issues=["transition", "ceasefire"],
+        actors=ACTORS,
+        strategies=["veto", "deal"],
+        series=SERIES,
+        actor_faction=ACTOR_FACTION,
+        initial=initial,
+        area_basis="toy-official",
+        scenario_id="toy",
+        root_seed=7,
+    )
+    control = ds["control"]
+    control[:] = 0.0
+    control.loc[{"faction": "contested"}] = 1.0
+    return ds
+
+
+def set_control(
+    ds: xr.Dataset, region: str, month: str, shares: dict[str, float], member=slice(None)
+) -> None:
+    """Set one region's shares for ``month`` onwards (the rest of the region's share goes to 'contested')."""
+    months = ds["month"].values >= month
+    r = list(ds["region"].values).index(region)
+    for f, faction in enumerate(ds["faction"].values):
+        value = (
+            1.0 - sum(shares.values()) if faction == "contested" else shares.get(str(faction), 0.0)
+        )
+        ds["control"].values[member, months, f, r] = value
+
+
+def question(query: str, qid: str = "q") -> object:
+    """One question parsed from a flow-style YAML query, e.g. ``"{kind: holds, actor: assad, ...}"``."""
+    text = f"- id: {qid}\n  level: local\n  text: t\n  query: {query}\n"
+    return loads_questions(text, f"<{qid}>")[0]
+
+
+def date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def month_index(ds: xr.Dataset, label: str) -> int:
+    return int(np.flatnonzero(ds["month"].values == label)[0])
