@@ -1,0 +1,507 @@
+"""Strategic choice of third parties: normal-form games solved for the logit QRE, batched.
+
+Games (McKelvey & Palfrey 1995, *Games Econ. Behav.* 10): each player ``i`` mixes with
+
+    σ_i(s) = exp(λ·ū_i(s, σ_-i)) / Σ_t exp(λ·ū_i(t, σ_-i)),
+
+where ``ū_i`` is the expected payoff against the other player's mixture. Payoffs are linear in named
+registry features (:mod:`realpolitik.features`), ``u = constant + Σ_k c_k f_k``, and are rescaled to
+[0, 1] per player and member before solving, ``u' = (u − min u)/(max u − min u)`` over the player's
+profile cells (Signorino 1999, *APSR* 93(2)), so that λ has one meaning across games (an indifferent
+player — max = min — gets u' = ½ everywhere).
+
+The solution is the **principal branch** traced from λ = 0 (uniform play): with ``x`` the row
+player's log-odds against its first strategy, the fixed point is ``x = h(x, λ)``, ``h_i = λ·(ū_1(i) −
+ū_1(0))`` with the column player's mixture ``q = softmax(λ·Bᵀp(x))`` eliminated. It is followed
+along an increasing λ grid (steps of 0.2 growing by 12 % per step, each member stopping at its own λ),
+with a secant predictor and Newton correctors on ``x − h(x, λ) = 0`` (analytic Jacobian), for all
+members × games at once. Members whose Newton residual stays above 1e-10 are re-traced on a finer
+grid. A one-player game (a decision problem) is the same with a column player of one strategy:
+σ = softmax(λu), the logit choice rule.
+
+Persistence (DESIGN, "Choice"): a player's chosen strategy is state. Each month, with probability
+``switch_prob`` (and always in the first month unless ``initial`` fixes it), the player redraws its
+strategy from that month's QRE mixture, using the step's keyed uniforms
+``choice/{month}/switch`` and ``choice/{month}/draw``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import Problem, ScenarioError, short_repr
+from ..features import BoundFeature, evaluate, parse
+from ..rng import MemberRNG
+
+MAX_STRATEGIES = 4
+
+# --------------------------------------------------------------------------------------------
+# the batched solver
+
+
+def _softmax(z: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    z = np.where(mask, z, -np.inf)
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _residual_jacobian(x, lam, A, B, mr, mc, with_lambda=False):
+    """G(x) = x − h(x, λ) and its Jacobian, shapes (N, S−1) and (N, S−1, S−1) (and ∂G/∂λ)."""
+    n, s = mr.shape
+    p = _softmax(np.concatenate([np.zeros((n, 1)), x], axis=1), mr)
+    lam_ = lam[:, None]
+    v = np.einsum("nab,na->nb", B, p)
+    q = _softmax(lam_ * v, mc)
+    w = np.einsum("nab,nb->na", A, q)
+    free = mr[:, 1:]
+    g = np.where(free, x - lam_ * (w[:, 1:] - w[:, :1]), 0.0)
+    dp = (p[:, :, None] * np.eye(s)[None] - p[:, :, None] * p[:, None, :])[:, :, 1:]
+    dq_dv = q[:, :, None] * np.eye(s)[None] - q[:, :, None] * q[:, None, :]
+    dv = lam[:, None, None] * np.einsum("nab,naj->nbj", B, dp)
+    dw = np.einsum("nab,nbj->naj", A, np.einsum("nbc,ncj->nbj", dq_dv, dv))
+    dh = lam[:, None, None] * (dw[:, 1:, :] - dw[:, :1, :])
+    jac = np.eye(s - 1)[None] - np.where(free[:, :, None], dh, 0.0)
+    if not with_lambda:
+        return g, jac
+    dw_dlam = np.einsum("nab,nb->na", A, np.einsum("nbc,nc->nb", dq_dv, v))
+    g_lam = -(w[:, 1:] - w[:, :1]) - lam_ * (dw_dlam[:, 1:] - dw_dlam[:, :1])
+    return g, jac, np.where(free, g_lam, 0.0)
+
+
+def _newton(x, lam, A, B, mr, mc):
+    g, jac = _residual_jacobian(x, lam, A, B, mr, mc)
+    step = np.linalg.solve(jac, -g[..., None])[..., 0]
+    return x + np.clip(step, -10.0, 10.0)
+
+
+def _lambda_grid(lam_max: float, first: float, growth: float) -> np.ndarray:
+    grid, step, lam = [0.0], first, 0.0
+    while lam < lam_max:
+        lam = min(lam + step, lam_max)
+        grid.append(lam)
+        step *= growth
+    return np.array(grid)
+
+
+def _trace(A, B, mr, mc, lam, first=0.2, growth=1.12, n_newton=2):
+    """Continuation in λ; returns x, the final residual and the smallest det(∂G/∂x) met."""
+    n, s = mr.shape
+    x = np.zeros((n, s - 1))
+    x_prev = x.copy()
+    l_cur = np.zeros(n)
+    l_prev = np.zeros(n)
+    min_det = np.ones(n)
+    for level in _lambda_grid(float(lam.max(initial=0.0)), first, growth)[1:]:
+        l_new = np.minimum(level, lam)
+        d_prev = l_cur - l_prev
+        ratio = np.divide(l_new - l_cur, d_prev, out=np.zeros(n), where=d_prev > 0)
+        x, x_prev = x + (x - x_prev) * ratio[:, None], x
+        l_prev, l_cur = l_cur, l_new
+        for _ in range(n_newton):
+            x = _newton(x, l_cur, A, B, mr, mc)
+        min_det = np.minimum(min_det, np.linalg.det(_residual_jacobian(x, l_cur, A, B, mr, mc)[1]))
+    return _polish(x, lam, A, B, mr, mc) + (min_det,)
+
+
+def _polish(x, lam, A, B, mr, mc):
+    for _ in range(30):
+        g, _ = _residual_jacobian(x, lam, A, B, mr, mc)
+        if np.max(np.abs(g), initial=0.0) < 1e-13:
+            break
+        x = _newton(x, lam, A, B, mr, mc)
+    g, _ = _residual_jacobian(x, lam, A, B, mr, mc)
+    return x, np.max(np.abs(g), axis=1, initial=0.0)
+
+
+def _arclength(A, B, mr, mc, lam, h0=0.02, h_max=0.1, max_steps=20000):
+    """Pseudo-arclength continuation of (x, λ) from λ = 0 to each target λ (first crossing).
+
+    Used where λ-continuation meets a fold of the branch (det ∂G/∂x → 0), where the branch turns
+    back in λ (Turocy 2005, *Games Econ. Behav.* 51). Predictor along the tangent of [∂G/∂x | ∂G/∂λ],
+    Newton corrector on the augmented system; the step halves on failure.
+    """
+    n, s = mr.shape
+    y = np.zeros((n, s))  # (x, λ)
+    t = np.zeros((n, s))
+    t[:, -1] = 1.0
+    h = np.full(n, h0)
+    done = lam <= 0
+    out = np.zeros((n, s - 1))
+    for _ in range(max_steps):
+        act = ~done
+        if not act.any():
+            break
+        ya, ta, ha = y[act], t[act], h[act]
+        a_, b_, r_, c_ = A[act], B[act], mr[act], mc[act]
+        _, jac, g_lam = _residual_jacobian(ya[:, :-1], ya[:, -1], a_, b_, r_, c_, True)
+        aug = np.concatenate(
+            [np.concatenate([jac, g_lam[:, :, None]], axis=2), ta[:, None, :]], axis=1
+        )
+        rhs = np.zeros((len(ya), s))
+        rhs[:, -1] = 1.0
+        tan = np.linalg.solve(aug, rhs[..., None])[..., 0]
+        tan /= np.linalg.norm(tan, axis=1, keepdims=True)
+        pred = ya + ha[:, None] * tan
+        yn = pred.copy()
+        for _ in range(4):
+            g, jac, g_lam = _residual_jacobian(yn[:, :-1], yn[:, -1], a_, b_, r_, c_, True)
+            aug = np.concatenate(
+                [np.concatenate([jac, g_lam[:, :, None]], axis=2), tan[:, None, :]], axis=1
+            )
+            rhs = -np.concatenate([g, np.einsum("ns,ns->n", tan, yn - pred)[:, None]], axis=1)
+            yn = yn + np.linalg.solve(aug, rhs[..., None])[..., 0]
+        g, _ = _residual_jacobian(yn[:, :-1], yn[:, -1], a_, b_, r_, c_)
+        ok = np.max(np.abs(g), axis=1, initial=0.0) < 1e-9
+        ok &= np.linalg.norm(yn - pred, axis=1) < 0.5 * ha
+        crossed = ok & (yn[:, -1] >= lam[act])
+        ids = np.nonzero(act)[0]
+        if crossed.any():
+            frac = (lam[act] - ya[:, -1]) / (yn[:, -1] - ya[:, -1])
+            xi = ya[crossed, :-1] + frac[crossed, None] * (yn[crossed, :-1] - ya[crossed, :-1])
+            c = crossed
+            out[ids[c]] = _polish(xi, lam[act][c], a_[c], b_[c], r_[c], c_[c])[0]
+            done[ids[c]] = True
+        y[ids[ok]] = yn[ok]
+        t[ids[ok]] = tan[ok]
+        h[ids] = np.where(ok, np.minimum(ha * 1.3, h_max), ha * 0.5)
+    if not done.all():
+        raise FloatingPointError(f"logit QRE branch not traced for {int((~done).sum())} games")
+    return _polish(out, lam, A, B, mr, mc)
+
+
+def logit_qre(
+    row_payoff: np.ndarray,
+    col_payoff: np.ndarray,
+    n_row: np.ndarray,
+    n_col: np.ndarray,
+    lam: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Logit QRE on the principal branch for a batch of bimatrix games.
+
+    ``row_payoff[n, a, b]`` / ``col_payoff[n, a, b]`` are the row / column player's payoffs when row
+    plays ``a`` and column plays ``b`` (padded to a common size S; only ``a < n_row[n]``,
+    ``b < n_col[n]`` are read). Returns the mixtures ``p`` (N, S) and ``q`` (N, S), zero on padding.
+    """
+    A = np.asarray(row_payoff, float)
+    B = np.asarray(col_payoff, float)
+    n, s, _ = A.shape
+    lam = np.broadcast_to(np.asarray(lam, float), (n,)).copy()
+    check_lambda(lam)
+    if s == 1:
+        return np.ones((n, 1)), np.ones((n, 1))
+    idx = np.arange(s)
+    mr = idx[None] < np.asarray(n_row)[:, None]
+    mc = idx[None] < np.asarray(n_col)[:, None]
+    A = np.where(mr[:, :, None] & mc[:, None, :], A, 0.0)
+    B = np.where(mr[:, :, None] & mc[:, None, :], B, 0.0)
+    x, res, min_det = _trace(A, B, mr, mc, lam)
+    hard = (res > 1e-10) | (min_det < 0.25)
+    if hard.any():
+        x[hard], res[hard] = _arclength(A[hard], B[hard], mr[hard], mc[hard], lam[hard])
+    if not np.all(res < 1e-8):
+        raise FloatingPointError(f"logit QRE did not converge for {int((res >= 1e-8).sum())} games")
+    p = _softmax(np.concatenate([np.zeros((n, 1)), x], axis=1), mr)
+    q = _softmax(lam[:, None] * np.einsum("nab,na->nb", B, p), mc)
+    return p, q
+
+
+# --------------------------------------------------------------------------------------------
+# validation helpers
+
+
+def _fail(path: str, message: str, value=None, options=(), where: str = "<params>"):
+    raise ScenarioError(
+        [
+            Problem(
+                where,
+                None,
+                None,
+                path,
+                message,
+                None if value is None else short_repr(value),
+                tuple(options),
+            )
+        ]
+    )
+
+
+def check_lambda(lam, path: str = "lambda", where: str = "<params>") -> None:
+    lam = np.asarray(lam, float)
+    if not np.all(np.isfinite(lam)) or np.any(lam < 0):
+        _fail(
+            path, "λ must be finite and ≥ 0", lam.min(initial=0.0) if lam.size else lam, where=where
+        )
+
+
+def check_payoffs(
+    payoffs, n_row: int, n_col: int, path: str = "payoffs", where: str = "<params>"
+) -> None:
+    """A payoff table must have shape (2, n_row, n_col) (or (n_row,) for a decision problem)."""
+    arr = np.asarray(payoffs, float)
+    want = (n_row,) if n_col == 0 else (2, n_row, n_col)
+    if arr.shape != want:
+        _fail(path, f"payoffs have the wrong shape, expected {want}", arr.shape, where=where)
+    if not np.all(np.isfinite(arr)):
+        _fail(path, "payoffs must be finite", where=where)
+
+
+def normalise(u: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Rescale each player's payoffs to [0, 1] over its valid cells (Signorino 1999); ½ if flat."""
+    big = np.where(mask, u, np.inf).min(axis=(-2, -1), keepdims=True)
+    top = np.where(mask, u, -np.inf).max(axis=(-2, -1), keepdims=True)
+    span = top - big
+    out = np.divide(u - big, span, out=np.full(u.shape, 0.5), where=span > 0)
+    return np.where(mask, out, 0.0)
+
+
+# --------------------------------------------------------------------------------------------
+# engine interface
+
+
+@dataclass(frozen=True)
+class Params:
+    """Games G (≤ 2 players, ≤ MAX_STRATEGIES strategies each), padded to S strategies.
+
+    ``coef[m|0, g, p, a, b, k]`` is player p's coefficient on feature k in profile (a, b) (feature 0 is
+    ``constant``); ``lam[m, g]``; ``switch_prob[m, g, p]``; ``initial[g, p]`` a local strategy index
+    or −1 (drawn in the first month). ``player_actor[g, p]`` indexes ``actors`` (−1: no second
+    player); ``strategy_index[g, p, s]`` indexes ``strategies`` (−1: padding).
+    """
+
+    games: tuple[str, ...]
+    actors: tuple[str, ...]
+    strategies: tuple[str, ...]
+    player_actor: np.ndarray
+    n_strategies: np.ndarray
+    strategy_index: np.ndarray
+    features: tuple[BoundFeature, ...]
+    feature_default: np.ndarray
+    coef: np.ndarray
+    lam: np.ndarray
+    switch_prob: np.ndarray
+    initial: np.ndarray
+
+
+@dataclass
+class State:
+    strategy: np.ndarray  # (member, G, 2) local strategy index, −1 = not chosen yet
+
+
+@dataclass(frozen=True)
+class Outputs:
+    strategy_prob: np.ndarray  # (member, actor, strategy)
+    acted: np.ndarray  # (member, actor, strategy) bool
+    payoff: np.ndarray  # (member, G, 2, S, S) normalised payoffs
+
+
+def init_state(params: Params, n_members: int) -> State:
+    return State(np.broadcast_to(params.initial, (n_members, *params.initial.shape)).copy())
+
+
+def payoffs(params: Params, feature_values: np.ndarray) -> np.ndarray:
+    """Normalised payoffs (member, G, 2, S, S) from feature values (member, K)."""
+    coef = params.coef
+    if coef.shape[0] == 1:
+        raw = np.tensordot(feature_values, coef[0], axes=([1], [-1]))
+    else:
+        raw = np.einsum("mk,mgpabk->mgpab", feature_values, coef)
+    s = coef.shape[3]
+    idx = np.arange(s)
+    n_row, n_col = params.n_strategies[:, 0], params.n_strategies[:, 1]
+    mask = (idx[None, :, None] < n_row[:, None, None]) & (idx[None, None, :] < n_col[:, None, None])
+    return normalise(raw, mask[None, :, None])
+
+
+def step(state: State, params: Params, drivers: Mapping, month: int, rng: MemberRNG):
+    m = state.strategy.shape[0]
+    g = len(params.games)
+    feats = evaluate(params.features, drivers, params.feature_default, m)
+    u = payoffs(params, feats)
+    s = u.shape[-1]
+    n_row = np.broadcast_to(params.n_strategies[:, 0], (m, g)).reshape(-1)
+    n_col = np.broadcast_to(params.n_strategies[:, 1], (m, g)).reshape(-1)
+    p, q = logit_qre(
+        u[:, :, 0].reshape(-1, s, s),
+        u[:, :, 1].reshape(-1, s, s),
+        n_row,
+        n_col,
+        params.lam.reshape(-1),
+    )
+    prob = np.stack([p.reshape(m, g, s), q.reshape(m, g, s)], axis=2)  # (m, g, 2, S)
+    switch = rng.uniform(f"choice/{month}/switch", (g, 2)) < params.switch_prob
+    draw = rng.uniform(f"choice/{month}/draw", (g, 2))
+    drawn = np.minimum(
+        (np.cumsum(prob, axis=-1) < draw[..., None]).sum(axis=-1), params.n_strategies - 1
+    )
+    strategy = np.where(switch | (state.strategy < 0), drawn, state.strategy)
+    return State(strategy), _outputs(params, prob, strategy, u)
+
+
+def _outputs(params: Params, prob, strategy, u) -> Outputs:
+    m = prob.shape[0]
+    shape = (m, len(params.actors), len(params.strategies))
+    strategy_prob = np.zeros(shape)
+    acted = np.zeros(shape, bool)
+    gi, pi, si = np.nonzero(params.strategy_index >= 0)
+    actor = params.player_actor[gi, pi]
+    keep = actor >= 0
+    gi, pi, si, actor = gi[keep], pi[keep], si[keep], actor[keep]
+    col = params.strategy_index[gi, pi, si]
+    strategy_prob[:, actor, col] = prob[:, gi, pi, si]
+    acted[:, actor, col] = strategy[:, gi, pi] == si
+    return Outputs(strategy_prob, acted, u)
+
+
+# --------------------------------------------------------------------------------------------
+# compiling games from scenario-shaped data
+
+
+def _member_array(value, n_members: int, path: str, where: str) -> np.ndarray:
+    arr = np.asarray(value, float)
+    if arr.ndim == 0:
+        return np.full(n_members, float(arr))
+    if arr.shape != (n_members,):
+        _fail(path, f"expected a number or {n_members} member values", arr.shape, where=where)
+    return arr
+
+
+def compile_games(
+    games: Sequence[Mapping],
+    n_members: int,
+    coords: Mapping[str, Sequence[str]],
+    vocabulary: Mapping[str, Sequence[str]] | None = None,
+    feature_defaults: Mapping[str, float] | None = None,
+    where: str = "<params>",
+) -> Params:
+    """Params from scenario-shaped games (the ``games:`` entries with sampled numbers).
+
+    Each game: ``id``, ``players`` {actor: [strategy, …]} (one or two players), ``lambda``,
+    ``switch_prob`` (numbers or per-member arrays), optional ``initial`` {actor: strategy} and
+    ``payoffs``: a list of {player, strategy, against: {other: strategy}, constant, features:
+    {feature: coefficient}}; an entry without ``against`` applies to every opposing strategy; profile
+    cells with no entry are 0. ``coords`` gives the ids features may name (faction, actor, issue);
+    ``vocabulary`` the known strategies by actor (data/questions/question-vocabulary.yaml).
+    """
+    feature_defaults = dict(feature_defaults or {})
+    specs: list[str] = ["constant"]
+    for gi, game in enumerate(games):
+        for pi, pay in enumerate(game.get("payoffs", [])):
+            for name in pay.get("features", {}):
+                if name not in specs:
+                    parse(name, coords, where, f"games[{gi}].payoffs[{pi}].features")
+                    specs.append(name)
+    bound = tuple(parse(sp, coords, where) for sp in specs)
+    actors: list[str] = []
+    strategies: list[str] = []
+    n_g, k = len(games), len(specs)
+    player_actor = np.full((n_g, 2), -1)
+    n_strat = np.ones((n_g, 2), int)
+    sidx = np.full((n_g, 2, MAX_STRATEGIES), -1)
+    initial = np.full((n_g, 2), -1)
+    coef = np.zeros((n_members, n_g, 2, MAX_STRATEGIES, MAX_STRATEGIES, k))
+    lam = np.zeros((n_members, n_g))
+    switch = np.zeros((n_members, n_g, 2))
+    for gi, game in enumerate(games):
+        base = f"games[{gi}]"
+        players = list(game["players"])
+        if not 1 <= len(players) <= 2:
+            _fail(f"{base}.players", "a game has one or two players", players, where=where)
+        for pi, actor in enumerate(players):
+            strats = list(game["players"][actor])
+            if not 1 <= len(strats) <= MAX_STRATEGIES:
+                _fail(
+                    f"{base}.players.{actor}",
+                    f"1–{MAX_STRATEGIES} strategies per player",
+                    strats,
+                    where=where,
+                )
+            for s in strats:
+                if vocabulary is not None and s not in vocabulary.get(actor, ()):
+                    _fail(
+                        f"{base}.players.{actor}",
+                        "unknown strategy",
+                        s,
+                        vocabulary.get(actor, ()),
+                        where,
+                    )
+                if s not in strategies:
+                    strategies.append(s)
+            if actor not in actors:
+                actors.append(actor)
+            player_actor[gi, pi] = actors.index(actor)
+            n_strat[gi, pi] = len(strats)
+            sidx[gi, pi, : len(strats)] = [strategies.index(s) for s in strats]
+            init = game.get("initial", {}).get(actor)
+            if init is not None:
+                if init not in strats:
+                    _fail(
+                        f"{base}.initial.{actor}",
+                        "not a strategy of that player",
+                        init,
+                        strats,
+                        where,
+                    )
+                initial[gi, pi] = strats.index(init)
+        lam[:, gi] = _member_array(game["lambda"], n_members, f"{base}.lambda", where)
+        check_lambda(lam[:, gi], f"{base}.lambda", where)
+        sp = _member_array(game["switch_prob"], n_members, f"{base}.switch_prob", where)
+        if np.any((sp < 0) | (sp > 1)):
+            _fail(f"{base}.switch_prob", "a probability must lie in [0, 1]", sp.min(), where=where)
+        switch[:, gi, :] = sp[:, None]
+        for qi, pay in enumerate(game.get("payoffs", [])):
+            path = f"{base}.payoffs[{qi}]"
+            player = pay["player"]
+            if player not in players:
+                _fail(f"{path}.player", "not a player of this game", player, players, where)
+            pi = players.index(player)
+            own = list(game["players"][player])
+            if pay["strategy"] not in own:
+                _fail(f"{path}.strategy", "unknown strategy", pay["strategy"], own, where)
+            mine = own.index(pay["strategy"])
+            cols = [0]
+            against = dict(pay.get("against", {}))
+            if len(players) == 2:
+                other = players[1 - pi]
+                theirs = list(game["players"][other])
+                if against:
+                    if set(against) != {other} or against[other] not in theirs:
+                        _fail(
+                            f"{path}.against",
+                            "must name the other player's strategy",
+                            against,
+                            theirs,
+                            where,
+                        )
+                    cols = [theirs.index(against[other])]
+                else:
+                    cols = range(len(theirs))
+            elif against:
+                _fail(f"{path}.against", "a one-player game has no opponent", against, where=where)
+            terms = {"constant": pay.get("constant", 0.0), **dict(pay.get("features", {}))}
+            for name, value in terms.items():
+                ki = specs.index(name)
+                val = _member_array(value, n_members, f"{path}.features.{name}", where)
+                for c in cols:
+                    a, b = (mine, c) if pi == 0 else (c, mine)
+                    coef[:, gi, pi, a, b, ki] += val
+    if np.all(coef == coef[:1]):
+        coef = coef[:1]
+    defaults = np.array([feature_defaults.get(sp, 0.0) for sp in specs])
+    return Params(
+        tuple(g["id"] for g in games),
+        tuple(actors),
+        tuple(strategies),
+        player_actor,
+        n_strat,
+        sidx,
+        bound,
+        defaults,
+        coef,
+        lam,
+        switch,
+        initial,
+    )
