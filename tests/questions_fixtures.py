@@ -1,7 +1,7 @@
 """Synthetic trajectories for the question and trajectory tests (hand-built, via the contract builder).
 
-The toy country has two governorates, ``north`` (area 100 km², 1000 people) and ``south`` (300 km²,
-3000 people); ``north-city`` is a site of ``north`` (area 10) and ``oasis`` a point site of ``south``.
+The toy country has two governorates, ``north`` (area 100 km², 3000 people) and ``south`` (300 km²,
+1000 people); ``north-city`` is a site of ``north`` (area 10) and ``oasis`` a point site of ``south``.
 Months: an initial row 2015-12, then 2016-01 … 2016-12 simulated (``first_step`` 2016-01).
 """
 
@@ -16,8 +16,8 @@ from realpolitik.questions import loads_questions
 from realpolitik.trajectory import make_empty_trajectory
 
 REGIONS = {
-    "north": {"kind": "governorate", "area": 100.0, "population": 1000.0},
-    "south": {"kind": "governorate", "area": 300.0, "population": 3000.0},
+    "north": {"kind": "governorate", "area": 100.0, "population": 3000.0},
+    "south": {"kind": "governorate", "area": 300.0, "population": 1000.0},
     "north-city": {"kind": "site", "parent": "north", "area": 10.0, "population": 500.0},
     "oasis": {"kind": "site", "parent": "south", "area": None, "population": None},
 }
@@ -86,3 +86,25 @@ def date(text: str) -> dt.date:
 
 def month_index(ds: xr.Dataset, label: str) -> int:
     return int(np.flatnonzero(ds["month"].values == label)[0])
+
+
+def put(
+    ds: xr.Dataset,
+    name: str,
+    value,
+    since: str = "",
+    until: str = "9999-12",
+    member=slice(None),
+    **labels,
+):
+    """Set ``ds[name]`` to ``value`` for months in [since, until], the given member(s) and labels."""
+    months = ds["month"].values
+    index = []
+    for dim in ds[name].dims:
+        if dim == "member":
+            index.append(member)
+        elif dim == "month":
+            index.append((months >= since) & (months <= until))
+        else:
+            index.append(list(ds[dim].values).index(labels[dim]))
+    ds[name].values[tuple(index)] = value
