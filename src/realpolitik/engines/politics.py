@@ -61,6 +61,14 @@ class LeaderParams:
     successor_other: int  # actor index after any other exit
     lag: int = 6
 
+    def __post_init__(self):
+        for name in ("coup_base", "exit_base"):
+            v = np.asarray(getattr(self, name))
+            if np.any((v <= 0) | (v >= 1)):
+                raise ValueError(f"{name} must lie in (0, 1)")
+        if np.any(np.asarray(self.coup_proof_odds) <= 0) or self.lag < 1:
+            raise ValueError("coup_proof_odds must be > 0 and lag >= 1")
+
 
 @dataclass(frozen=True)
 class CouncilParams:
