@@ -1,0 +1,474 @@
+"""Territory engine: multi-sided attrition, ground changing hands, supply and sieges, air support.
+
+Arrays are member × faction × region (M, F, R); regions are governorates and sites (a region tree,
+see :mod:`realpolitik.geo`); S external supply nodes. One call of :func:`step` is one month:
+
+1. **Supply** (graph reachability, vectorised over members): faction f's sources are its bases and
+   the regions next to the external supply nodes open to it; supply spreads through regions f holds
+   (share ≥ θ). A region is *supplied* if reached or next to a reached region. Effectiveness
+   e ← min(1, e + recovery) if supplied, else e ← e·(1 − decay).
+2. **Air support** saturates: m = 1 + m_max·(1 − exp(−sorties/s0)).
+3. **Force-to-space** (Quinlivan 1995, *Parameters* 25(4); cf. Goode 2009, *Parameters* 39(4), who
+   finds no sharp density threshold — hence coefficients, not a rule): holding ties down
+   G = g_pop·population·share + g_front·front_km, where front_km sums the borders between a held
+   region and hostile-held neighbours, plus the region's internal front if it is shared with an
+   enemy. Uncommitted U = max(X − G, 0).
+4. **Offensive feasibility** (Mearsheimer 1989, *International Security* 13(4), the 3:1 rule):
+   f can attack in r if U > 0, hostile ground is there, and e·m·U ≥ ratio·Σ_j h_fj·e_j·m_j·X_j.
+5. **Ground** (Hirshleifer 1989, *Public Choice* 63): attacker i takes from defender j with
+   contest success π_ij = A_i^k / (A_i^k + D_j^k), A = e·m·U, D = e·m·X; j loses
+   κ_r·s_j·min(1, Σ_i h_ij·feasible_i·π_ij), shared among attackers ∝ h_ij·feasible_i·π_ij, with the
+   cap κ_r = min(1, v_max·30.44/depth_r) from a maximum rate of advance v_max (km/day; Helmbold
+   1990, CAA-RP-90-1). Shares are conserved and stay in [0, 1].
+6. **Sieges**: a site held (≥ θ) by a cut-off faction falls in the month with probability
+   1 − exp(−λ·(1 − e)) if a hostile faction is in the site or its parent region; its share passes to
+   those besiegers ∝ h·(D_site + D_parent) and its garrison is lost.
+7. **Attrition**: the multi-sided generalised Lanchester law of :mod:`.lanchester` in ``substeps``
+   Euler sub-steps, firer multiplier c = e·m.
+8. **Recruitment and redeployment**: a fraction ρ of supplied forces, plus recruits, is re-spread
+   over the supplied regions ∝ G + Σ_j h_fj·X_j (garrisons and enemies to face).
+
+``static`` factions (e.g. Israeli-held Golan, or a ``contested`` slot) never fight or change shares.
+
+Params (M members, F factions, R regions, S supply nodes); "per month" is per calendar month:
+
+=======================  =========  ==============================================================
+field                    shape      meaning [unit]
+=======================  =========  ==============================================================
+factions, regions,       tuples     ids (dataset coordinates)
+supply_nodes
+adjacency                (R, R)     bool, regions adjacent (sites to their parent)
+supply_adjacency         (S, R)     bool, supply node next to region
+border_km                (R, R)     shared border length [km]
+internal_front_km        (R,)       front length inside a region shared with an enemy [km]
+depth_km                 (R,)       depth an advance must cover to take the whole region [km]
+population               (R,)       residents [persons] (0 for sites: counted in the parent)
+is_site                  (R,)       bool, region is a site (can be besieged)
+parent                   (R,)       parent region index, -1 for a governorate
+guerrilla                (F,)       bool, Deitchman area fire against this faction
+static                   (F,)       bool, shares frozen, no fighting
+base                     (F, R)     bool, always-supplied regions
+supply_access            (F, S)     bool, supply node open to faction
+control0                 (M, F, R)  initial shares of each region's area [0–1, sum 1 over F]
+forces0                  (M, F, R)  initial fighters [persons]
+hostility                (M, F, F)  fire-allocation weights / hostility [0–1], zero diagonal
+attrition                (M, F, F)  a_ij, i's kill rate on j [per month × fighters^(1−p−q_ij)]
+p, q                     (M,)       Lanchester exponents: firer, target [–]
+hold_threshold           (M,)       θ, share at which a region counts as held [0–1]
+csf_decisiveness         (M,)       Hirshleifer k [–]
+max_advance_km_day       (M,)       v_max [km/day]
+offensive_ratio          (M,)       local force ratio needed to attack [–] (3:1 rule → 3)
+garrison_per_capita      (M,)       g_pop [fighters per resident held]
+garrison_per_front_km    (M,)       g_front [fighters per km of front]
+supply_decay             (M,)       effectiveness lost per month cut off [0–1]
+supply_recovery          (M,)       effectiveness regained per month supplied [≥ 0]
+siege_fall_rate          (M,)       λ [per month]
+air_m_max, air_s0        (M,)       air multiplier ceiling [–], sortie scale [sorties per month]
+redeploy_rate            (M,)       ρ, share of supplied forces re-spread per month [0–1]
+recruitment              (M, F)     new fighters per month [persons/month]
+substeps                 int        Euler sub-steps per month for attrition
+=======================  =========  ==============================================================
+
+Drivers (optional keys): ``air_sorties`` (M, F) or (M, F, R) [sorties/month];
+``reinforcements`` (M, F) pooled or (M, F, R) placed [fighters]; ``hostility`` (M, F, F);
+``supply_access`` (M, F, S) bool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numba
+import numpy as np
+import xarray as xr
+
+from realpolitik.engines.lanchester import attrition_substeps, fire_matrices
+from realpolitik.rng import MemberRNG
+
+DAYS_PER_MONTH = 30.44
+
+
+@dataclass(frozen=True)
+class Params:
+    factions: tuple[str, ...]
+    regions: tuple[str, ...]
+    supply_nodes: tuple[str, ...]
+    adjacency: np.ndarray
+    supply_adjacency: np.ndarray
+    border_km: np.ndarray
+    internal_front_km: np.ndarray
+    depth_km: np.ndarray
+    population: np.ndarray
+    is_site: np.ndarray
+    parent: np.ndarray
+    guerrilla: np.ndarray
+    static: np.ndarray
+    base: np.ndarray
+    supply_access: np.ndarray
+    control0: np.ndarray
+    forces0: np.ndarray
+    hostility: np.ndarray
+    attrition: np.ndarray
+    p: np.ndarray
+    q: np.ndarray
+    hold_threshold: np.ndarray
+    csf_decisiveness: np.ndarray
+    max_advance_km_day: np.ndarray
+    offensive_ratio: np.ndarray
+    garrison_per_capita: np.ndarray
+    garrison_per_front_km: np.ndarray
+    supply_decay: np.ndarray
+    supply_recovery: np.ndarray
+    siege_fall_rate: np.ndarray
+    air_m_max: np.ndarray
+    air_s0: np.ndarray
+    redeploy_rate: np.ndarray
+    recruitment: np.ndarray
+    substeps: int = 4
+
+    @property
+    def n_members(self) -> int:
+        return self.control0.shape[0]
+
+    def member_slice(self, start: int, stop: int) -> Params:
+        """The same parameters for members start…stop-1 (member-leading fields sliced)."""
+        m = self.n_members
+        kw = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            member_leading = f.name in _MEMBER_FIELDS and isinstance(v, np.ndarray)
+            kw[f.name] = v[start:stop] if member_leading and v.shape[:1] == (m,) else v
+        return Params(**kw)
+
+
+_MEMBER_FIELDS = {
+    "control0", "forces0", "hostility", "attrition", "p", "q", "hold_threshold",
+    "csf_decisiveness", "max_advance_km_day", "offensive_ratio", "garrison_per_capita",
+    "garrison_per_front_km", "supply_decay", "supply_recovery", "siege_fall_rate", "air_m_max",
+    "air_s0", "redeploy_rate", "recruitment",
+}  # fmt: skip
+
+
+@dataclass
+class State:
+    control: np.ndarray  # (M, F, R)
+    forces: np.ndarray  # (M, F, R)
+    effectiveness: np.ndarray  # (M, F, R)
+
+
+@dataclass
+class Outputs:
+    control: np.ndarray  # (M, F, R) shares at month end
+    forces: np.ndarray  # (M, F, R) fighters at month end
+    losses: np.ndarray  # (M, F, R) fighters lost in the month (attrition + surrendered garrisons)
+    intensity: np.ndarray  # (M, R) fighter losses in the region in the month
+    offensive_feasible: np.ndarray  # (M, F, R) bool
+    supplied: np.ndarray  # (M, F, R) bool
+
+
+def validate(params: Params) -> None:
+    """Raise ValueError listing every problem (shapes, signs, shares, supply graph)."""
+    P = params
+    F, R, S = len(P.factions), len(P.regions), len(P.supply_nodes)
+    M = P.control0.shape[0] if np.ndim(P.control0) == 3 else 0
+    bad: list[str] = []
+    shapes = {
+        "adjacency": (R, R), "supply_adjacency": (S, R), "border_km": (R, R),
+        "internal_front_km": (R,), "depth_km": (R,), "population": (R,), "is_site": (R,),
+        "parent": (R,), "guerrilla": (F,), "static": (F,), "base": (F, R),
+        "supply_access": (F, S), "control0": (M, F, R), "forces0": (M, F, R),
+        "hostility": (M, F, F), "attrition": (M, F, F), "recruitment": (M, F),
+    }  # fmt: skip
+    for name in _MEMBER_FIELDS - set(shapes):
+        shapes[name] = (M,)
+    for name, shape in shapes.items():
+        v = np.asarray(getattr(P, name))
+        if v.shape != shape:
+            bad.append(f"{name}: shape {v.shape}, expected {shape}")
+        elif v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+            bad.append(f"{name}: contains NaN or inf")
+    if bad:
+        raise ValueError("invalid combat Params:\n  " + "\n  ".join(bad))
+
+    def check(ok, text):
+        if not np.all(ok):
+            bad.append(text)
+
+    check(P.forces0 >= 0, "forces0: negative strengths")
+    check((P.control0 >= 0) & (P.control0 <= 1), "control0: shares outside [0, 1]")
+    sums = P.control0.sum(axis=1)
+    worst = np.unravel_index(np.argmax(np.abs(sums - 1)), sums.shape)
+    check(
+        np.abs(sums - 1) <= 1e-6,
+        f"control0: shares do not sum to 1 over factions (member {worst[0]}, region "
+        f"{P.regions[worst[1]]!r}: sum {sums[worst]:.6g})",
+    )
+    check((P.hostility >= 0) & (P.hostility <= 1), "hostility: weights outside [0, 1]")
+    check(np.diagonal(P.hostility, axis1=1, axis2=2) == 0, "hostility: a faction hostile to itself")
+    check(P.attrition >= 0, "attrition: negative coefficients")
+    for name in ("p", "q", "garrison_per_capita", "garrison_per_front_km", "supply_recovery",
+                 "siege_fall_rate", "air_m_max", "max_advance_km_day", "recruitment"):  # fmt: skip
+        check(getattr(P, name) >= 0, f"{name}: negative values")
+    for name in ("csf_decisiveness", "offensive_ratio", "air_s0"):
+        check(getattr(P, name) > 0, f"{name}: must be > 0")
+    check(
+        (P.supply_decay >= 0) & (P.supply_decay <= 1),
+        "supply_decay: must lie in [0, 1], otherwise effectiveness e·(1 − decay) can go negative",
+    )
+    check((P.hold_threshold > 0) & (P.hold_threshold <= 1), "hold_threshold: must be in (0, 1]")
+    check((P.redeploy_rate >= 0) & (P.redeploy_rate <= 1), "redeploy_rate: must be in [0, 1]")
+    check((P.depth_km > 0) & (P.internal_front_km >= 0), "depth_km > 0, internal_front_km >= 0")
+    check(P.border_km >= 0, "border_km: negative lengths")
+    check(np.array_equal(P.adjacency, P.adjacency.T), "adjacency: not symmetric")
+    check(~np.diagonal(P.adjacency), "adjacency: a region adjacent to itself")
+    lonely = [n for n, row in zip(P.supply_nodes, P.supply_adjacency, strict=True) if not row.any()]
+    check(not lonely, f"supply nodes adjacent to no region (disconnected): {lonely}")
+    check(int(P.substeps) >= 1, "substeps: must be >= 1")
+    if bad:
+        raise ValueError("invalid combat Params:\n  " + "\n  ".join(bad))
+
+
+def init_state(params: Params, n_members: int) -> State:
+    if params.n_members != n_members:
+        raise ValueError(f"Params hold {params.n_members} members, asked for {n_members}")
+    return State(
+        control=params.control0.astype(float).copy(),
+        forces=params.forces0.astype(float).copy(),
+        effectiveness=np.ones_like(params.forces0, dtype=float),
+    )
+
+
+def supply_reach(held, adjacency, sources):
+    """Regions reached from ``sources`` through ``held`` regions, for every member and faction.
+
+    held, sources (M, F, R) bool; adjacency (R, R) bool. Iterated boolean propagation
+    reach ← reach ∪ (held ∩ N(reach)) until it stops changing (at most R rounds).
+    """
+    adj = adjacency.astype(np.float32)
+    reach = sources & held
+    for _ in range(adjacency.shape[0]):
+        grown = reach | (held & ((reach.astype(np.float32) @ adj) > 0))
+        if np.array_equal(grown, reach):
+            break
+        reach = grown
+    return reach
+
+
+def _bmm(a, b):
+    """Batched (M, F, F) @ (M, F, R)."""
+    return np.matmul(a, b)
+
+
+@numba.njit(parallel=True, fastmath=True, cache=True)
+def _ground(control, att, dfn, hostile, feasible, kappa, k):  # pragma: no cover - compiled
+    """Contest-success transfer of shares (step 5 of the module docstring)."""
+    M, F, R = control.shape
+    out = control.copy()
+    for m in numba.prange(M):
+        g = np.empty(F)
+        ak = np.empty(F)
+        for r in range(R):
+            attackers = 0
+            for i in range(F):
+                ak[i] = att[m, i, r] ** k[m] if feasible[m, i, r] else 0.0
+                attackers += feasible[m, i, r]
+            if attackers == 0:
+                continue
+            for j in range(F):
+                sj = control[m, j, r]
+                if sj <= 0.0:
+                    continue
+                dk = dfn[m, j, r] ** k[m]
+                total = 0.0
+                for i in range(F):
+                    g[i] = 0.0
+                    if feasible[m, i, r] and hostile[m, i, j] > 0.0 and ak[i] + dk > 0.0:
+                        g[i] = hostile[m, i, j] * ak[i] / (ak[i] + dk)
+                        total += g[i]
+                if total <= 0.0:
+                    continue
+                lost = kappa[m, r] * sj * min(1.0, total)
+                out[m, j, r] -= lost
+                for i in range(F):
+                    out[m, i, r] += lost * g[i] / total
+    return out
+
+
+def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
+    """Advance one month; returns (State, Outputs). See the module docstring for the order."""
+    P, drivers = params, drivers or {}
+    M, F, R = state.control.shape
+    col = (slice(None), None, None)
+    live = ~P.static
+    hostile = np.asarray(drivers.get("hostility", P.hostility), float)
+    hostile = hostile * live[None, :, None] * live[None, None, :]
+    control, X = state.control.copy(), state.forces.copy()
+
+    # 1. supply and effectiveness
+    access = np.asarray(
+        drivers.get("supply_access", np.broadcast_to(P.supply_access, (M, F, len(P.supply_nodes))))
+    )
+    ext = (access.astype(np.float32) @ P.supply_adjacency.astype(np.float32)) > 0
+    held = control >= P.hold_threshold[col]
+    base = np.broadcast_to(P.base, (M, F, R))
+    reach = supply_reach(held | base, P.adjacency, base | (held & ext))
+    supplied = reach | ((reach.astype(np.float32) @ P.adjacency.astype(np.float32)) > 0) | ext
+    e = np.where(
+        supplied,
+        np.minimum(1.0, state.effectiveness + P.supply_recovery[col]),
+        state.effectiveness * (1.0 - P.supply_decay[col]),
+    )
+
+    # 2. air support
+    sorties = np.asarray(drivers.get("air_sorties", np.zeros((M, F))), float)
+    pm = (slice(None), None) + (None,) * (sorties.ndim - 2)
+    mult = 1.0 + P.air_m_max[pm] * (1.0 - np.exp(-sorties / P.air_s0[pm]))
+    c = e * (mult if mult.ndim == 3 else mult[..., None])
+
+    # 3. force-to-space
+    enemy_held = _bmm(hostile, held.astype(float)) > 0
+    enemy_here = _bmm(hostile, control) > 0
+    front = (
+        held * (enemy_held.astype(float) @ P.border_km)
+        + (control > 0) * enemy_here * P.internal_front_km
+    )
+    garrison = (
+        P.garrison_per_capita[col] * P.population * control + P.garrison_per_front_km[col] * front
+    )
+    U = np.maximum(X - garrison, 0.0)
+
+    # 4. offensive feasibility
+    att, dfn = c * U, c * X
+    feasible = (U > 0) & enemy_here & live[None, :, None]
+    feasible &= att >= P.offensive_ratio[col] * _bmm(hostile, dfn)
+
+    # 5. ground
+    kappa = np.minimum(1.0, P.max_advance_km_day[:, None] * DAYS_PER_MONTH / P.depth_km[None, :])
+    control = _ground(control, att, dfn, hostile, feasible, kappa, P.csf_decisiveness)
+
+    # 6. sieges
+    losses = np.zeros_like(X)
+    besieged = P.is_site & (control >= P.hold_threshold[col]) & ~supplied
+    if besieged.any():
+        u = rng.uniform(f"siege/{month}", (F, R))
+        rate = np.where(besieged, P.siege_fall_rate[col] * (1.0 - e), 0.0)
+        falls = besieged & (u < -np.expm1(-rate))
+        parent = np.where(P.parent >= 0, P.parent, np.arange(R))
+        around = (dfn + dfn[:, :, parent]) * P.is_site
+        for j in np.nonzero(falls.any(axis=(0, 2)))[0]:
+            weight = hostile[:, :, j, None] * around  # (M, F, R)
+            total = weight.sum(axis=1)
+            fell = falls[:, j] & (total > 0)
+            gain = np.where(fell, control[:, j] / np.where(total > 0, total, 1.0), 0.0)
+            control += weight * gain[:, None, :]
+            control[:, j] = np.where(fell, 0.0, control[:, j])
+            losses[:, j] += np.where(fell, X[:, j], 0.0)
+            X[:, j] = np.where(fell, 0.0, X[:, j])
+
+    # 7. attrition
+    a1, a2 = fire_matrices(P.attrition, hostile, P.p, P.guerrilla)
+    n_sub = int(P.substeps)
+    X, lost = attrition_substeps(X, a1, a2, hostile, c, P.p, P.q, 1.0 / n_sub, n_sub)
+    losses += lost
+
+    # 8. recruitment and redeployment
+    reinf = np.asarray(drivers.get("reinforcements", np.zeros((M, F))), float)
+    if reinf.ndim == 3:
+        X, reinf = X + reinf, np.zeros((M, F))
+    mobile = P.redeploy_rate[col] * X * supplied
+    pool = mobile.sum(axis=2) + P.recruitment + reinf
+    want = (garrison + _bmm(hostile, X)) * supplied
+    wsum = want.sum(axis=2, keepdims=True)
+    for fallback in (X * supplied, base.astype(float)):
+        if (wsum <= 0).any():
+            want = np.where(wsum > 0, want, fallback)
+            wsum = want.sum(axis=2, keepdims=True)
+    X = X - mobile + np.where(wsum > 0, pool[..., None] * want / np.where(wsum > 0, wsum, 1.0), 0.0)
+
+    new = State(control=control, forces=X, effectiveness=e)
+    return new, Outputs(
+        control=control,
+        forces=X,
+        losses=losses,
+        intensity=losses.sum(axis=1),
+        offensive_feasible=feasible,
+        supplied=supplied,
+    )
+
+
+def simulate(params: Params, n_months: int, root_seed: int, drivers=None, start: int = 0):
+    """Run ``n_months`` from ``init_state``; ``drivers(month) -> dict`` or None. Returns a Dataset
+    with control, forces, losses, offensive_feasible, supplied (member, month, faction, region) and
+    intensity (member, month, region)."""
+    M = params.n_members
+    rng = MemberRNG(root_seed, start, start + M).child("combat/")
+    state = init_state(params, M)
+    keep: dict[str, list] = {k: [] for k in Outputs.__dataclass_fields__}
+    for month in range(n_months):
+        state, out = step(state, params, drivers(month) if drivers else {}, month, rng)
+        for k in keep:
+            keep[k].append(getattr(out, k))
+    dims4 = ("member", "month", "faction", "region")
+    data = {
+        k: (dims4 if k != "intensity" else ("member", "month", "region"), np.stack(v, axis=1))
+        for k, v in keep.items()
+    }
+    return xr.Dataset(
+        data,
+        coords={
+            "member": np.arange(start, start + M),
+            "month": np.arange(n_months),
+            "faction": list(params.factions),
+            "region": list(params.regions),
+        },
+    )
+
+
+def map_structure(
+    syria, factions, bases, supply_access, guerrilla=(), static=(), site_depth_km=None
+):
+    """The structural (non-member) Params fields from a :class:`realpolitik.geo.SyriaMap`.
+
+    bases {faction: [region ids]}, supply_access {faction: [supply node ids]}, guerrilla/static: faction
+    ids. A governorate's depth and internal front are its characteristic length √area; sites have no
+    area, so ``site_depth_km`` (scenario value) gives both. Unknown ids raise ValueError.
+    """
+    F, R = len(factions), len(syria.regions)
+
+    def idx(ids, valid, what):
+        unknown = [i for i in ids if i not in valid]
+        if unknown:
+            raise ValueError(f"unknown {what} id(s) {unknown}; valid: {', '.join(valid)}")
+        return [valid.index(i) for i in ids]
+
+    for group in (bases, supply_access):
+        idx(list(group), list(factions), "faction")
+    base = np.zeros((F, R), bool)
+    for f, regions in bases.items():
+        base[factions.index(f), idx(regions, list(syria.regions), "region")] = True
+    access = np.zeros((F, len(syria.supply_nodes)), bool)
+    for f, nodes in supply_access.items():
+        access[factions.index(f), idx(nodes, list(syria.supply_nodes), "supply node")] = True
+    flags = [
+        np.isin(np.arange(F), idx(list(g), list(factions), "faction")) for g in (guerrilla, static)
+    ]
+    if site_depth_km is None and syria.is_site.any():
+        raise ValueError("site_depth_km is required: sites have no area to derive a depth from")
+    length = np.where(syria.is_site, site_depth_km or 0.0, syria.length_km)
+    return dict(
+        factions=tuple(factions),
+        regions=syria.regions,
+        supply_nodes=syria.supply_nodes,
+        adjacency=syria.adjacency,
+        supply_adjacency=syria.supply_adjacency,
+        border_km=syria.border_km,
+        internal_front_km=length,
+        depth_km=length,
+        population=syria.population,
+        is_site=syria.is_site,
+        parent=syria.parent,
+        guerrilla=flags[0],
+        static=flags[1],
+        base=base,
+        supply_access=access,
+    )
