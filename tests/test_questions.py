@@ -31,6 +31,7 @@ from realpolitik.yamlio import Positions
 from tests.questions_fixtures import put, question, set_control, toy
 
 QDIR = Path(__file__).resolve().parents[1] / "data" / "questions"
+HEAD = "- id: x\n  level: local\n  text: t\n"
 
 
 def q(kind: str, **fields) -> object:
@@ -90,9 +91,44 @@ def test_outcome_fields_belong_to_outcome_files_only():
     assert "missing field (an outcome file needs outcome, resolves, source)" in text
 
 
+@pytest.mark.parametrize(
+    "query, outcome, fragment",
+    [
+        (
+            "{kind: holds, actor: a, region: r, 'on': 2016-01-01}",
+            "3",
+            "true or false (binary question)",
+        ),
+        (
+            "{kind: value, series: s, 'on': 2016-01-01, unit: persons}",
+            "true",
+            "a number (numeric question)",
+        ),
+        (
+            "{kind: control, actor: a, measure: territory, 'on': 2016-01-01}",
+            ".nan",
+            "a finite number",
+        ),
+        (
+            "{kind: control, actor: a, measure: territory, 'on': 2016-01-01}",
+            "'53'",
+            "a finite number",
+        ),
+    ],
+)
+def test_outcome_must_fit_the_question(query, outcome, fragment):
+    text = f"{HEAD}  query: {query}\n  outcome: {outcome}\n  resolves: 2016-01-02\n  source: s\n"
+    with pytest.raises(ScenarioError) as exc:
+        loads_questions(text, "o.yaml", outcomes=True)
+    (problem,) = exc.value.problems
+    assert (problem.line, problem.path) == (5, "[0].outcome") and fragment in problem.message
+    fixed = "false" if "holds" in query else "53"
+    good = text.replace(f"outcome: {outcome}", f"outcome: {fixed}")
+    assert loads_questions(good, "o.yaml", outcomes=True)[0].outcome in (False, 53.0)
+
+
 # --- bad question files: one located problem per mistake ------------------------------------------
 
-HEAD = "- id: x\n  level: local\n  text: t\n"
 # (query, the text the problem points at on line 4, field path, message fragment, one valid option)
 BAD = [
     (
@@ -536,10 +572,11 @@ def test_value_persons_per_calendar_year_sums_the_monthly_flows():
 @pytest.mark.parametrize("series", ["vetoes", "vetoes-cum"])
 def test_value_count_since_is_the_difference_of_the_cumulative_count(series):
     ds = toy()
-    monthly = np.array(
-        [0, 1, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0], dtype=float
-    )  # initial row, Jan … Dec
-    put(ds, "series", monthly if series == "vetoes" else np.cumsum(monthly), series_id=series)
+    monthly = np.array([0, 1, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0.0])  # initial row, Jan … Dec
+    if series == "vetoes":  # a flow: its initial row is no month of the run and is never read
+        put(ds, "series", np.r_[np.nan, monthly[1:]], series_id=series)
+    else:  # a stock: the cumulative count
+        put(ds, "series", np.cumsum(monthly), series_id=series)
     # C(end Jun) = 4; C(Jan 16) = 0 + 1·16/31
     got = resolve(q("value", series=series, on="2016-06-30", unit="count-since-2016-01-16"), ds)
     assert got == pytest.approx([4 - 16 / 31] * 3)

@@ -8,6 +8,8 @@ strict (no strings, no booleans), dates are ``datetime.date`` (an unquoted YAML 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -37,7 +39,6 @@ KINDS = (
     "choice",
     "value",
 )
-OPS = ("<", "<=", ">", ">=", "==")
 QUERY_UNITS = tuple(UNITS)
 
 
@@ -46,7 +47,7 @@ def _date(v):
         raise PydanticCustomError("date_only", "expected a date YYYY-MM-DD without a time")
     if isinstance(v, dt.date):
         return v
-    if isinstance(v, str):
+    if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
         try:
             return dt.date.fromisoformat(v)
         except ValueError:
@@ -55,9 +56,11 @@ def _date(v):
 
 
 def _outcome(v):
-    if isinstance(v, bool | int | float):
+    if isinstance(v, bool):
         return v
-    raise PydanticCustomError("outcome_type", "expected true, false or a number")
+    if isinstance(v, int | float) and math.isfinite(v):
+        return float(v)
+    raise PydanticCustomError("outcome_type", "expected true, false or a finite number")
 
 
 Date = Annotated[dt.date, BeforeValidator(_date)]
@@ -66,7 +69,9 @@ Share = Annotated[float, Field(ge=0, le=100)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 def _order(start: dt.date, stop: dt.date) -> None:
