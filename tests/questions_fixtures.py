@@ -28,7 +28,7 @@ SERIES = {
     "arrivals": {"unit": "persons-per-calendar-year", "kind": "flow"},
     "vetoes": {"unit": "count", "kind": "flow"},
     "deaths": {"unit": "persons", "kind": "stock"},
-    "vetoes-cum": {"unit": "count", "kind": "stock"},
+    "vetoes-cum": {"unit": "count-since-2015-12-31", "kind": "count"},
     "gain": {"unit": "percent-of-syria", "kind": "stock"},
 }
 ACTOR_FACTION = {"assad": "regime", "regime": "regime", "iran": "regime", "turkey": "rebels"}

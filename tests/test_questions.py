@@ -575,7 +575,7 @@ def test_value_count_since_is_the_difference_of_the_cumulative_count(series):
     monthly = np.array([0, 1, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0.0])  # initial row, Jan … Dec
     if series == "vetoes":  # a flow: its initial row is no month of the run and is never read
         put(ds, "series", np.r_[np.nan, monthly[1:]], series_id=series)
-    else:  # a stock: the cumulative count
+    else:  # kind count: the running count at each month-end
         put(ds, "series", np.cumsum(monthly), series_id=series)
     # C(end Jun) = 4; C(Jan 16) = 0 + 1·16/31
     got = resolve(q("value", series=series, on="2016-06-30", unit="count-since-2016-01-16"), ds)

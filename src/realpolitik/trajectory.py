@@ -43,8 +43,9 @@ Coordinates on non-member dims:
   ``region_population`` (persons; NaN if unknown). Governorates partition the country; sites lie
   inside them, so national totals sum over governorates only and no area is counted twice.
 * ``series_unit`` on ``series_id`` (the declared unit: ``persons``, ``persons-per-calendar-year``, ``count``,
-  ``count-since-YYYY-MM-DD``, ``percent-of-syria``) and ``series_kind``: ``stock`` (a level at each
-  month-end) or ``flow`` (the amount during that month; 0 in the initial row).
+  ``count-since-YYYY-MM-DD``, ``percent-of-syria``) and ``series_kind`` (as the scenario's series
+  kinds): ``stock`` (a level at each month-end), ``flow`` (the amount during that month; never read
+  in the initial row) or ``count`` (a running count of events at each month-end, e.g. vetoes).
 
 Attributes: ``scenario_id``, ``scenario_hash``, ``counterfactual`` (``''`` for the base run),
 ``root_seed``, ``package_version``, ``created`` (ISO time), ``first_step`` (``'YYYY-MM'``),
@@ -71,7 +72,7 @@ MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 CONTESTED = "contested"
 DEFAULT_CAPTURE_THRESHOLD = 0.5
 REGION_KINDS = ("governorate", "site")
-SERIES_KINDS = ("stock", "flow")
+SERIES_KINDS = ("stock", "flow", "count")
 REQUIRED_ATTRS = (
     "scenario_id",
     "scenario_hash",
@@ -102,7 +103,7 @@ _DTYPE_NAMES = {"f": "floating", "i": "integer", "b": "bool"}
 UNITS = {
     "persons": ("persons", ("stock",)),
     "persons-per-calendar-year": ("persons", ("flow",)),
-    "count-since-YYYY-MM-DD": ("count", ("stock", "flow")),
+    "count-since-YYYY-MM-DD": ("count", ("count", "stock", "flow")),
     "percent-of-syria": ("percent-of-syria", ("stock",)),
 }
 SERIES_UNITS = (*UNITS, "count")

@@ -15,7 +15,8 @@ some month of the window and not at the end of the month before it; holds_office
 the actor's; aligned = |a−a_with| < |a−a_over| (interpolated); choice = ``acted`` any in the window;
 value: ``persons``/``percent-of-syria`` = stock interpolated on D; ``persons-per-calendar-year`` =
 Σ of the flow over the 12 months of D's year; ``count-since-S`` = C(D) − C(S), C the cumulative
-count interpolated (a stock series, or the running sum of a flow series from the initial row's 0).
+count interpolated (a count or stock series as stored, or the running sum of a flow series over
+the simulated months, 0 at the initial row).
 """
 
 from __future__ import annotations
