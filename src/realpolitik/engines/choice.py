@@ -110,11 +110,16 @@ def _trace(A, B, mr, mc, lam, first=0.2, growth=1.12, n_newton=2):
 def _polish(x, lam, A, B, mr, mc):
     for _ in range(30):
         g, _ = _residual_jacobian(x, lam, A, B, mr, mc)
-        if np.max(np.abs(g), initial=0.0) < 1e-13:
+        if np.max(_relative(g, x), initial=0.0) < 1e-14:
             break
         x = _newton(x, lam, A, B, mr, mc)
     g, _ = _residual_jacobian(x, lam, A, B, mr, mc)
-    return x, np.max(np.abs(g), axis=1, initial=0.0)
+    return x, _relative(g, x)
+
+
+def _relative(g, x):
+    """Residual relative to the size of the log-odds (which grow like λ)."""
+    return np.max(np.abs(g), axis=1, initial=0.0) / (1.0 + np.max(np.abs(x), axis=1, initial=0.0))
 
 
 def _arclength(A, B, mr, mc, lam, h0=0.02, h_max=0.1, max_steps=20000):
@@ -155,19 +160,21 @@ def _arclength(A, B, mr, mc, lam, h0=0.02, h_max=0.1, max_steps=20000):
             rhs = -np.concatenate([g, np.einsum("ns,ns->n", tan, yn - pred)[:, None]], axis=1)
             yn = yn + np.linalg.solve(aug, rhs[..., None])[..., 0]
         g, _ = _residual_jacobian(yn[:, :-1], yn[:, -1], a_, b_, r_, c_)
-        ok = np.max(np.abs(g), axis=1, initial=0.0) < 1e-9
+        ok = _relative(g, yn) < 1e-9
         ok &= np.linalg.norm(yn - pred, axis=1) < 0.5 * ha
         crossed = ok & (yn[:, -1] >= lam[act])
         ids = np.nonzero(act)[0]
         if crossed.any():
-            frac = (lam[act] - ya[:, -1]) / (yn[:, -1] - ya[:, -1])
+            rise = yn[:, -1] - ya[:, -1]
+            frac = np.divide(lam[act] - ya[:, -1], rise, out=np.ones_like(rise), where=rise > 0)
             xi = ya[crossed, :-1] + frac[crossed, None] * (yn[crossed, :-1] - ya[crossed, :-1])
             c = crossed
             out[ids[c]] = _polish(xi, lam[act][c], a_[c], b_[c], r_[c], c_[c])[0]
             done[ids[c]] = True
         y[ids[ok]] = yn[ok]
         t[ids[ok]] = tan[ok]
-        h[ids] = np.where(ok, np.minimum(ha * 1.3, h_max), ha * 0.5)
+        cap = h_max * np.maximum(1.0, y[ids, -1] / 5.0)  # the branch straightens as λ grows
+        h[ids] = np.where(ok, np.minimum(ha * 1.3, cap), ha * 0.5)
     if not done.all():
         raise FloatingPointError(f"logit QRE branch not traced for {int((~done).sum())} games")
     return _polish(out, lam, A, B, mr, mc)
@@ -196,8 +203,16 @@ def logit_qre(
     idx = np.arange(s)
     mr = idx[None] < np.asarray(n_row)[:, None]
     mc = idx[None] < np.asarray(n_col)[:, None]
-    A = np.where(mr[:, :, None] & mc[:, None, :], A, 0.0)
-    B = np.where(mr[:, :, None] & mc[:, None, :], B, 0.0)
+    cell = mr[:, :, None] & mc[:, None, :]
+    # the QRE is unchanged by shifting a player's payoffs and by (u, λ) → (u/c, λc): solve on a
+    # common scale, so that continuation steps mean the same in every game
+    lo_a = np.where(cell, A, np.inf).min(axis=(1, 2))
+    lo_b = np.where(cell, B, np.inf).min(axis=(1, 2))
+    A = np.where(cell, A - lo_a[:, None, None], 0.0)
+    B = np.where(cell, B - lo_b[:, None, None], 0.0)
+    scale = np.maximum(A.max(axis=(1, 2)), B.max(axis=(1, 2)))
+    scale = np.where(scale > 0, scale, 1.0)
+    A, B, lam = A / scale[:, None, None], B / scale[:, None, None], lam * scale
     x, res, min_det = _trace(A, B, mr, mc, lam)
     hard = (res > 1e-10) | (min_det < 0.25)
     if hard.any():
