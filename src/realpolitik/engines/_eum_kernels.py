@@ -1,0 +1,475 @@
+"""Numba kernels of the EUM round; the model, its equations and sources are in ``bargaining.py``.
+
+Each block works on one problem (one member × issue) whose ``m`` active actors have been gathered
+into compact arrays; ``eum_run`` runs rounds for many problems in parallel (``prange`` over chunks of
+problems, scratch allocated once per chunk). The blocks are generic in the float type (constants are
+made with ``x.dtype.type``). For float64 — the reference tests — powers use libm; for float32 —
+ensembles — ``fpow`` uses the branch-free ``exp``/``log`` below (relative error ≲ 2e-6, like libm's
+float32 powf near 0) so that LLVM vectorises the n² and n³ loops. The summation order depends only on
+the problem, so a problem gives bit-identical results in any batch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic, overload
+
+# No 'nnan'/'ninf': IEEE behaviour at the edges (exact zeros, comparisons) is relied on.
+_FM = {"nsz", "arcp", "contract", "reassoc"}
+_JIT = {"cache": True, "fastmath": _FM, "error_model": "numpy"}
+
+T_CASES, T_ALWAYS_1, T_GEOMETRIC = 0, 1, 2
+NONE, CONFLICT, COMPROMISE, CAPITULATION = 0, 1, 2, 3
+
+
+@intrinsic
+def _f32_bits(typingctx, x):
+    if x != types.float32:
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+
+    return types.int32(types.float32), codegen
+
+
+@intrinsic
+def _bits_f32(typingctx, i):
+    if not isinstance(i, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        v = args[0]
+        if v.type.width != 32:
+            v = builder.trunc(v, ir.IntType(32))
+        return builder.bitcast(v, ir.FloatType())
+
+    return types.float32(i), codegen
+
+
+_F = np.float32
+
+
+@njit(**_JIT)
+def _log_f32(x):
+    """ln x for float32 x ≥ 0 (exponent split, atanh series on [√½, √2)); ln 0 := −1e30."""
+    i = _f32_bits(x)
+    e = (i >> 23) - 127
+    mant = _bits_f32((i & 0x007FFFFF) | 0x3F800000)
+    big = mant > _F(1.4142135)
+    mant = mant * _F(0.5) if big else mant
+    e = e + 1 if big else e
+    t = (mant - _F(1)) / (mant + _F(1))
+    t2 = t * t
+    poly = t * (_F(2) + t2 * (_F(2 / 3) + t2 * (_F(0.4) + t2 * (_F(2 / 7) + t2 * _F(2 / 9)))))
+    res = _F(e) * _F(0.6931471805599453) + poly
+    return res if x > _F(1.1754944e-38) else _F(-1e30)
+
+
+@njit(**_JIT)
+def _exp_f32(y):
+    """e^y for float32 y ≤ ~88 (Cody–Waite reduction, degree-7 Taylor); 0 below e^−87."""
+    y = max(y, _F(-100))
+    n = math.floor(y * _F(1.4426950408889634) + _F(0.5))
+    r = y - n * _F(0.693145751953125) - n * _F(1.428606765330187e-06)
+    p = r * (_F(1 / 120) + r * (_F(1 / 720) + r * _F(1 / 5040)))
+    p = _F(1) + r * (_F(1) + r * (_F(0.5) + r * (_F(1 / 6) + r * (_F(1 / 24) + p))))
+    scale = _bits_f32((np.int32(n) + 127) << 23)
+    return p * scale if n >= _F(-126) else _F(0)
+
+
+def fpow(base, rho):
+    """base**rho for base in [0, 1], rho > 0 (0**rho = 0)."""
+    raise NotImplementedError  # replaced inside jitted code by the overload below
+
+
+@overload(fpow, jit_options=_JIT)
+def _fpow_impl(base, rho):
+    if base == types.float32:
+        return lambda base, rho: _exp_f32(rho * _log_f32(base))
+
+    def libm(base, rho):
+        return math.exp(rho * math.log(base)) if base > 0.0 else base - base
+
+    return libm
+
+
+@njit(**_JIT)
+def weighted_median(x, w, m, order):
+    """Median voter (§3.2): first held position, in ascending order, whose cumulative weight
+    reaches W/2 (an exact tie goes to the lower position). W = 0 falls back to equal weights."""
+    for i in range(m):
+        order[i] = i
+    for i in range(1, m):  # stable insertion sort (m is small)
+        key = order[i]
+        xv = x[key]
+        j = i - 1
+        while j >= 0 and x[order[j]] > xv:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = key
+    one = x.dtype.type(1.0)
+    total = one - one
+    for i in range(m):
+        total += w[i]
+    equal = not total > 0.0
+    if equal:
+        total = x.dtype.type(m)
+    half = total / (one + one)
+    cum = one - one
+    i = 0
+    while i < m:
+        pos = x[order[i]]
+        while i < m and x[order[i]] == pos:
+            cum += one if equal else w[order[i]]
+            i += 1
+        if cum >= half:
+            return pos
+    return x[order[m - 1]]
+
+
+@njit(**_JIT)
+def weighted_mean(x, w, m):
+    """x̄ = Σ w x / Σ w (equal weights if Σ w = 0)."""
+    num = x[0] - x[0]
+    den = num
+    for i in range(m):
+        num += w[i] * x[i]
+        den += w[i]
+    if den > 0.0:
+        return num / den
+    num = x[0] - x[0]
+    for i in range(m):
+        num += x[i]
+    return num / x.dtype.type(m)
+
+
+@njit(**_JIT)
+def vote_sums(x, w, rho, m, invd, f, a_sum, b_sum):
+    """Votes of one pass (§3.2–3.3); returns the CODE denominator D.
+
+    f[a, k] = w_k·(|x_k − x_a|/Δ)^{r_k}, so v_k(x_i, x_j) = f[j, k] − f[i, k];
+    A_ab = Σ_k |f[a, k] − f[b, k]| (symmetric), B_a = Σ_k f[a, k], D = Σ_{a,b} A_ab.
+    ``rho`` None means every r_k = 1 (pass 1).
+    """
+    zero = x[0] - x[0]
+    for a in range(m):
+        xa = x[a]
+        if rho is None:
+            for k in range(m):
+                f[a, k] = w[k] * (abs(x[k] - xa) * invd)
+        else:
+            for k in range(m):
+                f[a, k] = w[k] * fpow(abs(x[k] - xa) * invd, rho[k])
+    big_d = zero
+    for a in range(m):
+        acc = zero
+        for k in range(m):
+            acc += f[a, k]
+        b_sum[a] = acc
+        a_sum[a, a] = zero
+        for b in range(a + 1, m):
+            acc = zero
+            for k in range(m):
+                acc += abs(f[a, k] - f[b, k])
+            a_sum[a, b] = acc
+            a_sum[b, a] = acc
+            big_d += acc
+    return big_d + big_d
+
+
+@njit(**_JIT)
+def probabilities(m, a_sum, b_sum, big_d, paper, p):
+    """The matrix P_ij of one pass (tests and traces; the round computes it on the fly)."""
+    for i in range(m):
+        for j in range(m):
+            p[i, j] = _p(a_sum[i, j], b_sum[i], b_sum[j], big_d, paper)
+
+
+@njit(**_JIT, inline="always")
+def _p(a_ij, b_i, b_j, big_d, paper):
+    """P_ij (§3.3) = Σ_k max(0, v_k(x_i, x_j)) / D (CODE) or / Σ_k |v_k| (PAPER, eq. 31), with
+    Σ_k max(0, v_k) = (A_ij + B_j − B_i)/2; 0 for coincident positions (then A_ij = 0)."""
+    num2 = max(a_ij - a_ij, a_ij + b_j - b_i)
+    den = a_ij if paper else big_d
+    return num2 / (den + den) if den > 0.0 else a_ij - a_ij
+
+
+@njit(**_JIT, inline="always")
+def t_rule(xi, xj, mu, rule):
+    """T_ij (§3.5): whether j's uncoerced move to μ helps the challenger i."""
+    if rule == T_ALWAYS_1:
+        return True
+    if rule == T_GEOMETRIC:
+        return abs(xi - mu) < abs(xi - xj)
+    if min(xi, mu) < xj < max(xi, mu):  # case 2: j between i and μ
+        return False
+    if min(xj, mu) < xi < max(xj, mu) and abs(xi - mu) > abs(xi - xj):  # case 3B
+        return False
+    return True
+
+
+@njit(**_JIT, inline="always")
+def no_challenge_q(d, d_mu, t, rho, q, one):
+    """(1 − Q)·[T·U_b + (1 − T)·U_w] (eqs. 22–24), the Q < 1 part of E^nc."""
+    two = one + one
+    half = one / two
+    g = (d_mu + d) * (half / two)
+    base = max(half - g, one - one) if t else min(half + g, one)
+    return (one - q) * (two - (two + two) * fpow(base, rho))
+
+
+@njit(**_JIT)
+def security_exponents(x, s, m, invd, mu, a_sum, b_sum, big_d, paper, q, rule, sec, big_r, r):
+    """Pass 1 (ρ = 1): security S_i = Σ_{j≠i} E(j→i), then R_i and r_i (§3.7, eqs. 32–34)."""
+    one = x.dtype.type(1.0)
+    two = one + one
+    usq = two - (two + two) * (one / two)
+    for i in range(m):
+        acc = one - one
+        xi = x[i]
+        for j in range(m):  # j = i adds exactly 0 here (d = 0, P = 0, U_s = U_f = 0)
+            d = abs(xi - x[j]) * invd
+            us = d + d
+            p_ji = _p(a_sum[j, i], b_sum[j], b_sum[i], big_d, paper)
+            acc += s[i] * (p_ji * us - (one - p_ji) * us) + (one - s[i]) * us - q * usq
+        if q != 1.0:
+            for j in range(m):
+                if j != i:
+                    d = abs(xi - x[j]) * invd
+                    t = t_rule(x[j], xi, mu, rule)
+                    acc -= no_challenge_q(d, abs(x[j] - mu) * invd, t, one, q, one)
+        sec[i] = acc
+    s_max = sec[0]
+    s_min = sec[0]
+    for i in range(m):
+        s_max = max(s_max, sec[i])
+        s_min = min(s_min, sec[i])
+    third = one / (one + two)
+    for i in range(m):
+        rr = (sec[i] + sec[i] - s_max - s_min) / (s_max - s_min) if s_max > s_min else one - one
+        big_r[i] = min(one, max(-one, rr))
+        r[i] = (one - big_r[i] * third) / (one + big_r[i] * third)
+
+
+@njit(**_JIT)
+def views(x, s, m, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other, ea, eb):
+    """Pass 2 (§3.6, §3.8): ea[i, j] = E_i(i→j), eb[i, j] = E_i(j→i), both with ρ = r_i
+    (``b_other``: eb[i, j] = E_j(j→i), with ρ = r_j — the literal superscript of eq. 25b).
+    E = s_target·[P·U_s + (1 − P)·U_f] + (1 − s_target)·U_s − Q·U_sq − (1 − Q)·[T·U_b + (1 − T)·U_w].
+    Zero on the diagonal."""
+    one = x.dtype.type(1.0)
+    two = one + one
+    four = two + two
+    half = one / two
+    for i in range(m):
+        xi = x[i]
+        ri = r[i]
+        usq = two - four * fpow(half, ri)
+        for j in range(m):
+            d = abs(xi - x[j]) * invd
+            us = two - four * fpow(max(half - half * d, one - one), ri)
+            uf = two - four * fpow(half + half * d, ri)
+            p_ij = _p(a_sum[i, j], b_sum[i], b_sum[j], big_d, paper)
+            p_ji = _p(a_sum[i, j], b_sum[j], b_sum[i], big_d, paper)
+            ea[i, j] = s[j] * (p_ij * us + (one - p_ij) * uf) + (one - s[j]) * us - q * usq
+            eb[i, j] = s[i] * (p_ji * us + (one - p_ji) * uf) + (one - s[i]) * us - q * usq
+        if q != 1.0:
+            for j in range(m):
+                d = abs(xi - x[j]) * invd
+                ea[i, j] -= no_challenge_q(
+                    d, abs(xi - mu) * invd, t_rule(xi, x[j], mu, rule), ri, q, one
+                )
+                eb[i, j] -= no_challenge_q(
+                    d, abs(x[j] - mu) * invd, t_rule(x[j], xi, mu, rule), ri, q, one
+                )
+    if b_other:  # eb[i, j] = E_j(j→i) = ea[j, i]
+        for i in range(m):
+            for j in range(i + 1, m):
+                eb[i, j], eb[j, i] = ea[j, i], ea[i, j]
+    for i in range(m):
+        ea[i, i] = one - one
+        eb[i, i] = one - one
+
+
+@njit(**_JIT)
+def choose(x, m, ea, eb, comp_least, capit, new_x, target, kind, a_out, b_out):
+    """Classify every (a_ij, b_ij), x_j ≠ x_i, from i's viewpoint (§3.8, Fig. 6) and select one offer
+    (§3.9): conflict first (least move), then compromise (min K_ij, or least move), then
+    capitulation (least move); ties go to the lowest index."""
+    for i in range(m):
+        xi = x[i]
+        j_conf = -1
+        j_comp = -1
+        j_capi = -1
+        k_conf = xi - xi
+        k_comp = k_conf
+        k_capi = k_conf
+        comp_pos = xi
+        for j in range(m):
+            xj = x[j]
+            if xj == xi:
+                continue
+            a = ea[i, j]
+            b = eb[i, j]
+            if b > a > 0.0:
+                key = abs(xj - xi)
+                if j_conf < 0 or key < k_conf:
+                    j_conf, k_conf = j, key
+            elif a < 0.0 < b:
+                if b > -a:
+                    pos = xi + (xj - xi) * (-a / b)
+                    key = abs(pos - xi) if comp_least else (-a * xi + b * xj) / (b - a)
+                    if j_comp < 0 or key < k_comp:
+                        j_comp, k_comp, comp_pos = j, key, pos
+                elif b < -a and capit:
+                    key = abs(xj - xi)
+                    if j_capi < 0 or key < k_capi:
+                        j_capi, k_capi = j, key
+        new_x[i] = xi
+        target[i] = -1
+        kind[i] = NONE
+        if j_conf >= 0:
+            new_x[i], target[i], kind[i] = x[j_conf], j_conf, CONFLICT
+        elif j_comp >= 0:
+            new_x[i], target[i], kind[i] = comp_pos, j_comp, COMPROMISE
+        elif j_capi >= 0:
+            new_x[i], target[i], kind[i] = x[j_capi], j_capi, CAPITULATION
+        if target[i] >= 0:
+            a_out[i] = ea[i, target[i]]
+            b_out[i] = eb[i, target[i]]
+
+
+@njit(**_JIT)
+def eum_round(x, s, w, m, delta, q, paper, b_other, comp_least, capit, rule, range_current, work):
+    """One round (§2) on compact arrays; returns μ at the start of the round. Fills ``work``'s
+    new_x, r, target, kind, a, b; the caller applies new_x."""
+    order, f, a_sum, b_sum, sec, big_r, r, ea, eb, new_x, target, kind, av, bv = work
+    rng = delta
+    if range_current:
+        rng = np.max(x[:m]) - np.min(x[:m])
+    invd = x.dtype.type(1.0) / rng if rng > 0.0 else rng - rng
+    mu = weighted_median(x, w, m, order)
+    big_d = vote_sums(x, w, None, m, invd, f, a_sum, b_sum)
+    security_exponents(x, s, m, invd, mu, a_sum, b_sum, big_d, paper, q, rule, sec, big_r, r)
+    if not paper:  # PAPER's P has no exponents: pass 2 reuses pass 1's sums
+        big_d = vote_sums(x, w, r, m, invd, f, a_sum, b_sum)
+    views(x, s, m, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other, ea, eb)
+    choose(x, m, ea, eb, comp_least, capit, new_x, target, kind, av, bv)
+    return mu
+
+
+@njit(**_JIT)
+def make_work(n, dtype_like):
+    """Scratch arrays for ``eum_round`` with room for n actors."""
+    dt = dtype_like.dtype
+    return (
+        np.empty(n, np.int64),
+        np.empty((n, n), dt),
+        np.empty((n, n), dt),
+        np.empty(n, dt),
+        np.empty(n, dt),
+        np.empty(n, dt),
+        np.empty(n, dt),
+        np.empty((n, n), dt),
+        np.empty((n, n), dt),
+        np.empty(n, dt),
+        np.empty(n, np.int64),
+        np.empty(n, np.int64),
+        np.empty(n, dt),
+        np.empty(n, dt),
+    )
+
+
+@njit(**_JIT, parallel=True)
+def eum_run(x0, sal, cap, active, delta, frozen, n_rounds, flags, q, outs, n_chunks):
+    """Run ``n_rounds`` rounds for every problem p (rows of ``x0``) and write round t's end state to
+    ``outs[*][t, p]`` (positions, median, mean, r, target, kind, a, b). Inactive actors keep their
+    position and get target −1 and NaN r/a/b; ``frozen`` problems do not move. ``flags`` =
+    (paper, b_other, comp_least, capitulation, T rule, range_current). Problems are split into
+    ``n_chunks`` contiguous chunks run in parallel."""
+    n_prob = x0.shape[0]
+    n_chunks = max(1, min(n_prob, n_chunks))
+    for ch in prange(n_chunks):
+        _chunk(
+            ch * n_prob // n_chunks,
+            (ch + 1) * n_prob // n_chunks,
+            x0,
+            sal,
+            cap,
+            active,
+            delta,
+            frozen,
+            n_rounds,
+            flags,
+            q,
+            outs,
+        )
+
+
+@njit(**_JIT)
+def _chunk(lo, hi, x0, sal, cap, active, delta, frozen, n_rounds, flags, q, outs):
+    paper, b_other, comp_least, capit, rule, range_current = flags
+    pos_out, med_out, mean_out, r_out, tgt_out, kind_out, a_out, b_out = outs
+    n = x0.shape[1]
+    nan = x0.dtype.type(np.nan)
+    idx = np.empty(n, np.int64)
+    x = np.empty(n, x0.dtype)
+    s = np.empty(n, x0.dtype)
+    w = np.empty(n, x0.dtype)
+    work = make_work(n, x0)
+    order, r = work[0], work[6]
+    new_x, target, kind, av, bv = work[9], work[10], work[11], work[12], work[13]
+    for p in range(lo, hi):
+        m = 0
+        for k in range(n):
+            if active[p, k]:
+                idx[m] = k
+                x[m] = x0[p, k]
+                s[m] = sal[p, k]
+                w[m] = cap[p, k] * sal[p, k]
+                m += 1
+        for t in range(n_rounds):
+            for k in range(n):
+                pos_out[t, p, k] = x0[p, k] if t == 0 else pos_out[t - 1, p, k]
+                r_out[t, p, k] = nan
+                tgt_out[t, p, k] = -1
+                kind_out[t, p, k] = NONE
+                a_out[t, p, k] = nan
+                b_out[t, p, k] = nan
+            if m == 0:
+                med_out[t, p] = nan
+                mean_out[t, p] = nan
+                continue
+            if m >= 2 and not frozen[p]:
+                eum_round(
+                    x,
+                    s,
+                    w,
+                    m,
+                    delta[p],
+                    q,
+                    paper,
+                    b_other,
+                    comp_least,
+                    capit,
+                    rule,
+                    range_current,
+                    work,
+                )
+                for i in range(m):
+                    k = idx[i]
+                    x[i] = new_x[i]
+                    pos_out[t, p, k] = new_x[i]
+                    r_out[t, p, k] = r[i]
+                    if kind[i] != NONE:
+                        tgt_out[t, p, k] = idx[target[i]]
+                        kind_out[t, p, k] = kind[i]
+                        a_out[t, p, k] = av[i]
+                        b_out[t, p, k] = bv[i]
+            med_out[t, p] = weighted_median(x, w, m, order)
+            mean_out[t, p] = weighted_mean(x, w, m)
