@@ -124,4 +124,6 @@ def test_validator_reports_each_breach():
     assert "attrs.first_step" in _messages(no_attr)
     no_attr.attrs["actor_faction"] = '{"assad": "baath"}'
     assert "attrs.actor_faction.assad: unknown faction (got 'baath')" in _messages(no_attr)
+    no_attr.attrs["actor_faction"] = "assad: regime"
+    assert "must be a JSON object" in _messages(no_attr)
     assert "needs dims 'member' and 'month'" in _messages(ds.isel(member=0))

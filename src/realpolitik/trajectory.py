@@ -5,7 +5,8 @@ increasing. A month's value is the state at the **end** of that month (its last 
 label may be the *initial row*: the state at the end of the month before the first simulated month
 (the scenario's initial conditions, before any step); ``attrs["first_step"]`` names the first
 simulated month, so the axis is ``[first_step - 1, first_step, …, end]`` when an initial row exists,
-and ``[first_step, …, end]`` when not. In the initial row flows are 0 and events false.
+and ``[first_step, …, end]`` when not. In the initial row events (``acted``) are false and flows
+(``losses``, flow series) are never read; windows and calendar-year sums use simulated months only.
 
 Reading a date D (a calendar day, read at the end of that day):
 
@@ -367,7 +368,16 @@ def _check_factions(ds: xr.Dataset, bad, tol: float) -> None:
     if "faction" not in ds.coords:
         return
     factions = [str(f) for f in ds["faction"].values]
-    for actor, faction in actor_faction(ds).items():
+    try:
+        mapping = actor_faction(ds)
+    except (ValueError, TypeError):
+        bad(
+            "attrs.actor_faction",
+            "must be a JSON object {actor: faction}",
+            ds.attrs["actor_faction"],
+        )
+        mapping = {}
+    for actor, faction in mapping.items():
         if faction not in factions:
             bad(f"attrs.actor_faction.{actor}", "unknown faction", faction, factions)
     thr = ds.attrs.get("capture_threshold", DEFAULT_CAPTURE_THRESHOLD)
