@@ -1,0 +1,315 @@
+"""Territory engine: bad input, invariants, supply reachability, comparative statics.
+
+Every coefficient here is synthetic (drawn from wide ranges), never the flagship scenario's: the tests
+check mechanics, invariants and directions, not any historical outcome.
+"""
+
+from dataclasses import replace
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from realpolitik.engines import combat
+from realpolitik.geo import load_syria
+from realpolitik.rng import MemberRNG
+
+SYRIA = load_syria()
+FACTIONS = ("regime", "rebels", "isis", "sdf", "other")
+
+
+def synthetic(structure, n, seed, control0=None, forces0=None, **over):
+    """Params with coefficients drawn uniformly from wide, plausible ranges (per member)."""
+    rng = np.random.default_rng(seed)
+    F, R = len(structure["factions"]), len(structure["regions"])
+    if control0 is None:
+        control0 = rng.dirichlet(np.ones(F), size=(n, R)).transpose(0, 2, 1)
+    if forces0 is None:
+        forces0 = rng.uniform(0, 5000, (n, F, R)) * (control0 > 0)
+    hostile = np.broadcast_to(1.0 - np.eye(F), (n, F, F)).copy()
+
+    def u(lo, hi, shape=()):
+        return rng.uniform(lo, hi, (n, *shape))
+
+    kw = dict(
+        control0=control0,
+        forces0=forces0,
+        hostility=hostile,
+        attrition=hostile * u(0.01, 0.05)[:, None, None],
+        p=u(0.8, 1.2),
+        q=u(0.0, 0.3),
+        hold_threshold=u(0.3, 0.6),
+        csf_decisiveness=u(0.5, 2.0),
+        max_advance_km_day=u(0.5, 3.0),
+        offensive_ratio=u(2.0, 4.0),
+        garrison_per_capita=u(0.0005, 0.003),
+        garrison_per_front_km=u(2.0, 10.0),
+        supply_decay=u(0.05, 0.3),
+        supply_recovery=u(0.1, 0.5),
+        siege_fall_rate=u(0.1, 1.0),
+        air_m_max=u(0.5, 2.0),
+        air_s0=u(100.0, 1000.0),
+        redeploy_rate=u(0.05, 0.3),
+        recruitment=u(0, 500, (F,)),
+        substeps=4,
+    )
+    kw.update(over)
+    return combat.Params(**structure, **kw)
+
+
+def flagship_structure(**over):
+    kw = dict(
+        bases={"regime": ["damascus", "latakia"], "isis": ["raqqa-city"]},
+        supply_access={"regime": ["lebanon"], "rebels": ["turkey"], "isis": ["iraq"]},
+        guerrilla=("isis",),
+        static=("other",),
+        site_depth_km=10.0,
+    )
+    kw.update(over)
+    return combat.map_structure(SYRIA, FACTIONS, **kw)
+
+
+def chain_structure(n_regions, factions, base=None, access=None, sites=()):
+    """Regions 0–1–2–… in a line; supply node 'x' next to the last region; sites are children."""
+    R, F = n_regions, len(factions)
+    adj = np.zeros((R, R), bool)
+    parent = -np.ones(R, int)
+    for r in range(1, R):
+        up = r - 1 if r not in sites else sites[r]
+        adj[r, up] = adj[up, r] = True
+        if r in sites:
+            parent[r] = up
+    supply_adj = np.zeros((1, R), bool)
+    supply_adj[0, max(r for r in range(R) if r not in sites)] = True
+    return dict(
+        factions=tuple(factions),
+        regions=tuple(f"r{r}" for r in range(R)),
+        supply_nodes=("x",),
+        adjacency=adj,
+        supply_adjacency=supply_adj,
+        border_km=adj * 50.0,
+        internal_front_km=np.full(R, 30.0),
+        depth_km=np.full(R, 60.0),
+        population=np.where(parent < 0, 2e5, 0.0),
+        is_site=parent >= 0,
+        parent=parent,
+        guerrilla=np.zeros(F, bool),
+        static=np.zeros(F, bool),
+        base=np.zeros((F, R), bool) if base is None else base,
+        supply_access=np.zeros((F, 1), bool) if access is None else access,
+    )
+
+
+def run(params, months, seed=5, drivers=None):
+    return combat.simulate(params, months, seed, drivers=drivers)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_valid_synthetic_flagship_params_pass():
+    combat.validate(synthetic(flagship_structure(), 3, 0))
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda p: {"forces0": -p.forces0 - 1}, "forces0: negative strengths"),
+        (lambda p: {"control0": p.control0 * 0.9}, "do not sum to 1"),
+        (lambda p: {"supply_decay": p.supply_decay + 1.0}, "effectiveness .* can go negative"),
+        (lambda p: {"supply_adjacency": np.zeros_like(p.supply_adjacency)}, "disconnected"),
+        (lambda p: {"attrition": -p.attrition}, "attrition: negative"),
+        (lambda p: {"hostility": p.hostility + 1.0}, "hostility"),
+        (lambda p: {"p": np.full(4, 1.0)}, r"p: shape \(4,\)"),
+        (lambda p: {"air_s0": p.air_s0 * np.nan}, "NaN"),
+    ],
+)
+def test_bad_params_raise_clear_errors(change, message):
+    params = synthetic(flagship_structure(), 3, 0)
+    with pytest.raises(ValueError, match=message):
+        combat.validate(replace(params, **change(params)))
+
+
+def test_unknown_ids_raise():
+    with pytest.raises(ValueError, match=r"unknown region id\(s\) \['alepo'\]; valid: .*aleppo"):
+        flagship_structure(bases={"regime": ["alepo"]})
+    with pytest.raises(ValueError, match="unknown supply node id.*turkey"):
+        flagship_structure(supply_access={"regime": ["turkiye"]})
+    with pytest.raises(ValueError, match="unknown faction id"):
+        flagship_structure(guerrilla=("daesh",))
+
+
+# ---------------------------------------------------------------- supply reachability
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1))
+def test_supply_reach_matches_networkx(seed):
+    """Vectorised propagation vs networkx on the subgraph of held regions, per member."""
+    rng = np.random.default_rng(seed)
+    M, F, R = 6, 3, int(rng.integers(2, 12))
+    g = nx.gnp_random_graph(R, float(rng.uniform(0.1, 0.6)), seed=int(seed))
+    adj = nx.to_numpy_array(g, nodelist=range(R)) > 0
+    held = rng.random((M, F, R)) < 0.6
+    sources = rng.random((M, F, R)) < 0.15
+    got = combat.supply_reach(held, adj, sources)
+    for m in range(M):
+        for f in range(F):
+            sub = g.subgraph([r for r in range(R) if held[m, f, r]])
+            want = set()
+            for s in np.nonzero(sources[m, f] & held[m, f])[0]:
+                want |= nx.node_connected_component(sub, s)
+            assert set(np.nonzero(got[m, f])[0]) == want
+
+
+# ---------------------------------------------------------------- invariants
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1))
+def test_shares_stay_valid_on_random_graphs_and_forces(seed):
+    """Shares in [0, 1] summing to 1, forces ≥ 0, everything finite, on random graphs and inputs."""
+    rng = np.random.default_rng(seed)
+    R, F = int(rng.integers(2, 8)), int(rng.integers(2, 5))
+    g = nx.connected_watts_strogatz_graph(R, 2, 0.5, seed=int(seed)) if R > 2 else nx.path_graph(R)
+    adj = nx.to_numpy_array(g, nodelist=range(R)) > 0
+    n_sites = int(rng.integers(0, R))
+    is_site = np.zeros(R, bool)
+    is_site[rng.choice(R, n_sites, replace=False)] = True
+    parent = np.where(is_site, rng.integers(0, R, R), -1)
+    parent = np.where(parent == np.arange(R), -1, parent)
+    base = rng.random((F, R)) < 0.2
+    structure = chain_structure(R, [f"f{i}" for i in range(F)], base=base)
+    structure.update(
+        adjacency=adj,
+        border_km=adj * rng.uniform(5, 300, (R, R)),
+        is_site=parent >= 0,
+        parent=parent,
+        guerrilla=rng.random(F) < 0.5,
+        supply_access=rng.random((F, 1)) < 0.5,
+    )
+    n = 8
+    control0 = rng.dirichlet(np.full(F, 0.3), size=(n, R)).transpose(0, 2, 1)
+    forces0 = rng.choice([0.0, 1.0, 50.0, 1e5], (n, F, R)) * rng.random((n, F, R))
+    params = synthetic(structure, n, seed, control0=control0, forces0=forces0)
+    combat.validate(params)
+    sorties = rng.uniform(0, 2000, (n, F, R))
+    ds = run(params, 4, drivers=lambda m: {"air_sorties": sorties})
+    for name in ("control", "forces", "losses", "intensity"):
+        assert np.isfinite(ds[name].values).all(), name
+    ctrl = ds.control.values
+    assert (ctrl >= -1e-12).all() and (ctrl <= 1 + 1e-12).all()
+    assert np.abs(ctrl.sum(axis=2) - 1).max() <= 1e-9
+    assert (ds.forces.values >= 0).all() and (ds.losses.values >= 0).all()
+
+
+def test_flagship_run_invariants_and_outputs():
+    params = synthetic(flagship_structure(), 20, 1)
+    ds = run(params, 6)
+    assert ds.control.dims == ("member", "month", "faction", "region")
+    assert np.abs(ds.control.sum("faction") - 1).max() <= 1e-9
+    assert np.allclose(ds.intensity, ds.losses.sum("faction"))
+    other = ds.control.sel(faction="other")
+    assert np.allclose(other, params.control0[:, None, FACTIONS.index("other")])
+    assert ds.offensive_feasible.dtype == bool
+
+
+def test_advance_is_capped_by_the_maximum_rate():
+    """Helmbold cap: outside sieges no faction gains more than v_max·30.44/depth of a region a month."""
+    structure = chain_structure(3, ["a", "b"])
+    structure["depth_km"] = np.full(3, 500.0)
+    params = synthetic(structure, 50, 2, siege_fall_rate=np.zeros(50))
+    ds = run(params, 3)
+    gain = np.diff(np.concatenate([params.control0[:, None], ds.control.values], axis=1), axis=1)
+    cap = params.max_advance_km_day * combat.DAYS_PER_MONTH / structure["depth_km"][0]
+    assert (gain.max(axis=(1, 2, 3)) <= np.minimum(cap, 1) + 1e-12).all()
+
+
+def test_results_do_not_depend_on_chunking():
+    params = synthetic(flagship_structure(), 12, 3)
+    whole = combat.simulate(params, 5, 9)
+    part = combat.simulate(params.member_slice(4, 12), 5, 9, start=4)
+    assert np.array_equal(whole.control.values[4:], part.control.values)
+    assert np.array_equal(whole.forces.values[4:], part.forces.values)
+
+
+# ---------------------------------------------------------------- comparative statics
+
+
+def _two_faction_front(n, seed, **over):
+    """Faction a holds r0 (its base), b holds r1 (supplied from node x); they fight over both."""
+    base = np.array([[True, False], [False, False]])
+    access = np.array([[False], [True]])
+    structure = chain_structure(2, ["a", "b"], base=base, access=access)
+    control0 = np.broadcast_to(np.array([[0.7, 0.3], [0.3, 0.7]]), (n, 2, 2)).copy()
+    rng = np.random.default_rng(seed + 1)
+    forces0 = rng.uniform(2000, 8000, (n, 2, 2))
+    return synthetic(structure, n, seed, control0=control0, forces0=forces0, **over)
+
+
+def test_air_support_lowers_expected_ground_losses():
+    """Reason: the multiplier raises the supported side's defence in the contest (and its fire),
+    so over an ensemble it should lose less ground than without air support (same draws)."""
+    params = _two_faction_front(400, 11)
+    air = np.zeros((400, 2))
+    air[:, 0] = 800.0
+    base = run(params, 6)
+    helped = run(params, 6, drivers=lambda m: {"air_sorties": air})
+
+    def ground_lost(ds):
+        start = params.control0[:, 0].sum(axis=1)
+        return np.maximum(start - ds.control.sel(faction="a").isel(month=-1).sum("region"), 0)
+
+    lost_base, lost_air = ground_lost(base).values, ground_lost(helped).values
+    assert lost_air.mean() < lost_base.mean()
+    assert (lost_air > 0.05).mean() < (lost_base > 0.05).mean()
+
+
+def test_cutting_supply_raises_a_sites_fall_probability():
+    """Reason: a cut-off garrison loses effectiveness each month and can then fall to a siege;
+    the same garrison with an open supply line cannot be besieged. Same draws in both arms."""
+    n = 400
+    F = 2
+    base = np.zeros((F, 3), bool)
+    access = np.array([[True], [False]])
+    structure = chain_structure(3, ["a", "b"], base=base, access=access, sites={2: 1})
+    # r0–r1 chain, site r2 inside r1; node x is next to r1 (the last governorate)
+    control0 = np.broadcast_to(np.array([[0.2, 0.7, 1.0], [0.8, 0.3, 0.0]]), (n, F, 3)).copy()
+    forces0 = np.broadcast_to(np.array([[500.0, 2000.0, 800.0], [4000.0, 3000.0, 0.0]]), (n, F, 3))
+    params = synthetic(structure, n, 21, control0=control0, forces0=forces0.copy())
+    open_line = run(params, 6)
+    closed = run(params, 6, drivers=lambda m: {"supply_access": np.zeros((n, F, 1), bool)})
+
+    def fell(ds):
+        held = ds.control.sel(faction="a", region="r2") >= params.hold_threshold[:, None]
+        return (~held).any("month").values.mean()
+
+    assert fell(closed) > fell(open_line)
+    assert not closed.supplied.sel(faction="a", region="r2").isel(month=0).values.any()
+
+
+def test_more_uncommitted_manpower_raises_offensive_feasibility():
+    """Reason: an offensive needs uncommitted forces at the threshold ratio; adding fighters beyond
+    the garrison requirement can only raise the attacker's ratio."""
+    params = _two_faction_front(400, 31)
+    more = params.forces0.copy()
+    more[:, 0] *= 2.0
+    feasible = run(params, 1).offensive_feasible.sel(faction="a").isel(month=0).any("region")
+    feasible_more = (
+        run(replace(params, forces0=more), 1)
+        .offensive_feasible.sel(faction="a")
+        .isel(month=0)
+        .any("region")
+    )
+    assert feasible_more.values.mean() > feasible.values.mean()
+    assert (feasible_more.values >= feasible.values).all()
+
+
+def test_step_uses_keyed_draws_only():
+    params = synthetic(flagship_structure(), 4, 4)
+    rng = MemberRNG(1, 0, 4).child("combat/")
+    s1, o1 = combat.step(combat.init_state(params, 4), params, {}, 0, rng)
+    s2, o2 = combat.step(combat.init_state(params, 4), params, {}, 0, rng)
+    assert np.array_equal(o1.control, o2.control)
