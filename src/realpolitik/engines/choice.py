@@ -54,28 +54,47 @@ def _residual_jacobian(x, lam, A, B, mr, mc, with_lambda=False):
     n, s = mr.shape
     p = _softmax(np.concatenate([np.zeros((n, 1)), x], axis=1), mr)
     lam_ = lam[:, None]
-    v = np.einsum("nab,na->nb", B, p)
+    v = (p[:, None, :] @ B)[:, 0]
     q = _softmax(lam_ * v, mc)
-    w = np.einsum("nab,nb->na", A, q)
+    w = (A @ q[:, :, None])[:, :, 0]
     free = mr[:, 1:]
     g = np.where(free, x - lam_ * (w[:, 1:] - w[:, :1]), 0.0)
     dp = (p[:, :, None] * np.eye(s)[None] - p[:, :, None] * p[:, None, :])[:, :, 1:]
     dq_dv = q[:, :, None] * np.eye(s)[None] - q[:, :, None] * q[:, None, :]
-    dv = lam[:, None, None] * np.einsum("nab,naj->nbj", B, dp)
-    dw = np.einsum("nab,nbj->naj", A, np.einsum("nbc,ncj->nbj", dq_dv, dv))
+    dv = lam[:, None, None] * (np.swapaxes(B, 1, 2) @ dp)
+    dw = A @ (dq_dv @ dv)
     dh = lam[:, None, None] * (dw[:, 1:, :] - dw[:, :1, :])
     jac = np.eye(s - 1)[None] - np.where(free[:, :, None], dh, 0.0)
     if not with_lambda:
         return g, jac
-    dw_dlam = np.einsum("nab,nb->na", A, np.einsum("nbc,nc->nb", dq_dv, v))
+    dw_dlam = (A @ (dq_dv @ v[:, :, None]))[:, :, 0]
     g_lam = -(w[:, 1:] - w[:, :1]) - lam_ * (dw_dlam[:, 1:] - dw_dlam[:, :1])
     return g, jac, np.where(free, g_lam, 0.0)
 
 
+def _solve_small(jac, rhs):
+    """Batched solve of J·d = r for the tiny systems here (closed forms for sizes 1 and 2)."""
+    k = jac.shape[-1]
+    if k == 1:
+        return rhs / jac[:, :, 0]
+    if k == 2:
+        det = jac[:, 0, 0] * jac[:, 1, 1] - jac[:, 0, 1] * jac[:, 1, 0]
+        d0 = (jac[:, 1, 1] * rhs[:, 0] - jac[:, 0, 1] * rhs[:, 1]) / det
+        d1 = (jac[:, 0, 0] * rhs[:, 1] - jac[:, 1, 0] * rhs[:, 0]) / det
+        return np.stack([d0, d1], axis=1)
+    return np.linalg.solve(jac, rhs[..., None])[..., 0]
+
+
+def _det_small(jac):
+    if jac.shape[-1] == 1:
+        return jac[:, 0, 0]
+    return np.linalg.det(jac)
+
+
 def _newton(x, lam, A, B, mr, mc):
+    """One Newton step; also returns the Jacobian at the starting point."""
     g, jac = _residual_jacobian(x, lam, A, B, mr, mc)
-    step = np.linalg.solve(jac, -g[..., None])[..., 0]
-    return x + np.clip(step, -10.0, 10.0)
+    return x + np.clip(_solve_small(jac, -g), -10.0, 10.0), jac
 
 
 def _lambda_grid(lam_max: float, first: float, growth: float) -> np.ndarray:
@@ -99,22 +118,32 @@ def _trace(A, B, mr, mc, lam, first=0.2, growth=1.12, n_newton=2):
         l_new = np.minimum(level, lam)
         d_prev = l_cur - l_prev
         ratio = np.divide(l_new - l_cur, d_prev, out=np.zeros(n), where=d_prev > 0)
+        moving = np.nonzero(l_new > l_cur)[0]  # members already at their λ wait for the polish
         x, x_prev = x + (x - x_prev) * ratio[:, None], x
         l_prev, l_cur = l_cur, l_new
+        xm, lm = x[moving], l_cur[moving]
+        am, bm, rm, cm = A[moving], B[moving], mr[moving], mc[moving]
         for _ in range(n_newton):
-            x = _newton(x, l_cur, A, B, mr, mc)
-        min_det = np.minimum(min_det, np.linalg.det(_residual_jacobian(x, l_cur, A, B, mr, mc)[1]))
+            xm, jac = _newton(xm, lm, am, bm, rm, cm)
+        x[moving] = xm
+        min_det[moving] = np.minimum(min_det[moving], _det_small(jac))
     return _polish(x, lam, A, B, mr, mc) + (min_det,)
 
 
 def _polish(x, lam, A, B, mr, mc):
-    for _ in range(30):
-        g, _ = _residual_jacobian(x, lam, A, B, mr, mc)
-        if np.max(_relative(g, x), initial=0.0) < 1e-14:
-            break
-        x = _newton(x, lam, A, B, mr, mc)
+    """Newton at the target λ until the relative residual is below 1e-14 (or 30 steps)."""
+    x = x.copy()
     g, _ = _residual_jacobian(x, lam, A, B, mr, mc)
-    return x, _relative(g, x)
+    res = _relative(g, x)
+    todo = np.nonzero(res >= 1e-14)[0]
+    for _ in range(30):
+        if not len(todo):
+            break
+        x[todo] = _newton(x[todo], lam[todo], A[todo], B[todo], mr[todo], mc[todo])[0]
+        g, _ = _residual_jacobian(x[todo], lam[todo], A[todo], B[todo], mr[todo], mc[todo])
+        res[todo] = _relative(g, x[todo])
+        todo = todo[res[todo] >= 1e-14]
+    return x, res
 
 
 def _relative(g, x):
@@ -192,27 +221,49 @@ def logit_qre(
     ``row_payoff[n, a, b]`` / ``col_payoff[n, a, b]`` are the row / column player's payoffs when row
     plays ``a`` and column plays ``b`` (padded to a common size S; only ``a < n_row[n]``,
     ``b < n_col[n]`` are read). Returns the mixtures ``p`` (N, S) and ``q`` (N, S), zero on padding.
+    Games are grouped by shape: a player with one strategy makes it a logit choice (closed form);
+    otherwise the branch is traced in the log-odds of the player with fewer strategies.
     """
     A = np.asarray(row_payoff, float)
     B = np.asarray(col_payoff, float)
     n, s, _ = A.shape
     lam = np.broadcast_to(np.asarray(lam, float), (n,)).copy()
     check_lambda(lam)
-    if s == 1:
-        return np.ones((n, 1)), np.ones((n, 1))
-    idx = np.arange(s)
-    mr = idx[None] < np.asarray(n_row)[:, None]
-    mc = idx[None] < np.asarray(n_col)[:, None]
-    cell = mr[:, :, None] & mc[:, None, :]
+    n_row = np.broadcast_to(np.asarray(n_row, int), (n,))
+    n_col = np.broadcast_to(np.asarray(n_col, int), (n,))
+    p = np.zeros((n, s))
+    q = np.zeros((n, s))
+    for rows, cols in sorted(set(zip(n_row.tolist(), n_col.tolist(), strict=True))):
+        k = np.nonzero((n_row == rows) & (n_col == cols))[0]
+        a, b, lk = A[k, :rows, :cols], B[k, :rows, :cols], lam[k]
+        if cols == 1:
+            p[k, :rows] = _softmax(lk[:, None] * a[:, :, 0], np.ones((len(k), rows), bool))
+            q[k, 0] = 1.0
+        elif rows == 1:
+            q[k, :cols] = _softmax(lk[:, None] * b[:, 0, :], np.ones((len(k), cols), bool))
+            p[k, 0] = 1.0
+        elif rows <= cols:
+            p[k, :rows], q[k, :cols] = _solve_block(a, b, lk)
+        else:
+            q[k, :cols], p[k, :rows] = _solve_block(np.swapaxes(b, 1, 2), np.swapaxes(a, 1, 2), lk)
+    return p, q
+
+
+def _solve_block(A, B, lam):
+    """Games of one shape (rows ≤ cols), traced in the row player's log-odds."""
+    n, rows, cols = A.shape
+    s = cols
+    pad_a = np.zeros((n, s, s))
+    pad_b = np.zeros((n, s, s))
     # the QRE is unchanged by shifting a player's payoffs and by (u, λ) → (u/c, λc): solve on a
     # common scale, so that continuation steps mean the same in every game
-    lo_a = np.where(cell, A, np.inf).min(axis=(1, 2))
-    lo_b = np.where(cell, B, np.inf).min(axis=(1, 2))
-    A = np.where(cell, A - lo_a[:, None, None], 0.0)
-    B = np.where(cell, B - lo_b[:, None, None], 0.0)
-    scale = np.maximum(A.max(axis=(1, 2)), B.max(axis=(1, 2)))
+    pad_a[:, :rows] = A - A.min(axis=(1, 2), keepdims=True)
+    pad_b[:, :rows] = B - B.min(axis=(1, 2), keepdims=True)
+    scale = np.maximum(pad_a.max(axis=(1, 2)), pad_b.max(axis=(1, 2)))
     scale = np.where(scale > 0, scale, 1.0)
-    A, B, lam = A / scale[:, None, None], B / scale[:, None, None], lam * scale
+    A, B, lam = pad_a / scale[:, None, None], pad_b / scale[:, None, None], lam * scale
+    mr = np.broadcast_to(np.arange(s) < rows, (n, s))
+    mc = np.ones((n, s), bool)
     x, res, min_det = _trace(A, B, mr, mc, lam)
     hard = (res > 1e-10) | (min_det < 0.25)
     if hard.any():
@@ -220,8 +271,8 @@ def logit_qre(
     if not np.all(res < 1e-8):
         raise FloatingPointError(f"logit QRE did not converge for {int((res >= 1e-8).sum())} games")
     p = _softmax(np.concatenate([np.zeros((n, 1)), x], axis=1), mr)
-    q = _softmax(lam[:, None] * np.einsum("nab,na->nb", B, p), mc)
-    return p, q
+    q = _softmax(lam[:, None] * (p[:, None, :] @ B)[:, 0], mc)
+    return p[:, :rows], q
 
 
 # --------------------------------------------------------------------------------------------

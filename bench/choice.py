@@ -1,0 +1,192 @@
+"""Batched logit QRE (choice engine) for 10,000 members × 111 months vs pygambit once per game.
+
+Two games as in the flagship's regional level: Turkey (3 strategies) against Russia (2), and Saudi
+Arabia's four-way decision problem; payoffs linear in features that move every month, λ sampled per
+member. pygambit 16.7.0 runs ``logit_solve_lambda`` on a sample of the same games (from
+/tmp/gambit-venv through a subprocess if it is not importable here); its per-game time is
+extrapolated to every (member, month, game). Prints one RESULT line: the speed ratio.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from realpolitik.engines import choice as ch
+from realpolitik.rng import MemberRNG
+
+GAMBIT_PY = Path("/tmp/gambit-venv/bin/python")
+COORDS = {"faction": ["regime", "rebels", "russia", "turkey"], "actor": [], "issue": []}
+GAMES = [
+    {
+        "id": "turkey-russia",
+        "players": {
+            "turkey": ["seek-deal-with-russia", "ground-intervention-in-syria", "status-quo"],
+            "russia": ["escalate", "hold"],
+        },
+        "lambda": None,
+        "switch_prob": 0.1,
+        "payoffs": [
+            {
+                "player": "turkey",
+                "strategy": "seek-deal-with-russia",
+                "constant": 0.4,
+                "features": {"territory-trend:regime": 3.0, "forces-share:russia": 1.0},
+            },
+            {
+                "player": "turkey",
+                "strategy": "ground-intervention-in-syria",
+                "against": {"russia": "hold"},
+                "constant": 0.6,
+                "features": {"territory-share:rebels": 1.0},
+            },
+            {
+                "player": "turkey",
+                "strategy": "ground-intervention-in-syria",
+                "against": {"russia": "escalate"},
+                "constant": 0.1,
+                "features": {"forces-share:russia": -2.0},
+            },
+            {
+                "player": "russia",
+                "strategy": "escalate",
+                "constant": 0.5,
+                "features": {"territory-trend:regime": -2.0},
+            },
+            {
+                "player": "russia",
+                "strategy": "hold",
+                "constant": 0.3,
+                "features": {"territory-share:regime": 1.0},
+            },
+        ],
+    },
+    {
+        "id": "saudi",
+        "players": {
+            "saudi-arabia": [
+                "escalate-support-to-rebels",
+                "deploy-ground-troops-in-syria",
+                "normalise-relations-with-assad",
+                "status-quo",
+            ]
+        },
+        "lambda": None,
+        "switch_prob": 0.1,
+        "payoffs": [
+            {
+                "player": "saudi-arabia",
+                "strategy": "escalate-support-to-rebels",
+                "constant": 0.3,
+                "features": {"territory-trend:regime": 2.0, "holds-ground:rebels": 0.4},
+            },
+            {
+                "player": "saudi-arabia",
+                "strategy": "deploy-ground-troops-in-syria",
+                "constant": 0.1,
+                "features": {"forces-share:russia": -1.5},
+            },
+            {
+                "player": "saudi-arabia",
+                "strategy": "normalise-relations-with-assad",
+                "features": {"territory-share:regime": 1.0},
+            },
+            {"player": "saudi-arabia", "strategy": "status-quo", "constant": 0.35},
+        ],
+    },
+]
+
+GAMBIT_SNIPPET = r"""
+import json, sys, time, numpy as np, pygambit as gbt
+games = json.load(sys.stdin)
+out, t0 = [], time.perf_counter()
+for a, b, lam in games:
+    a, b = np.array(a), np.array(b)
+    g = getattr(gbt, "StrategicGame", gbt.Game).from_arrays(a, b)
+    q = gbt.qre.logit_solve_lambda(g, lam=lam)[0]
+    out.append([float(q.lam), [float(q.profile["1"][str(i + 1)]) for i in range(a.shape[0])]])
+print(json.dumps({"seconds": time.perf_counter() - t0, "version": gbt.__version__, "out": out}))
+"""
+
+
+def drivers(month, n, rng):
+    share = rng.dirichlet([4, 2, 1, 1], n)
+    trend = rng.normal(0, 0.02, (n, 4))
+    forces = rng.uniform(0.5, 1.5, (n, 4, 3))
+    return {"territory_share": share, "territory_share_3m_ago": share - trend, "forces": forces}
+
+
+def run_gambit(sample):
+    payload = json.dumps(sample)
+    try:
+        import pygambit  # noqa: F401
+
+        cmd = [sys.executable, "-c", GAMBIT_SNIPPET]
+    except ImportError:
+        if not GAMBIT_PY.exists():
+            return None
+        cmd = [str(GAMBIT_PY), "-c", GAMBIT_SNIPPET]
+    done = subprocess.run(cmd, input=payload, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def main(n: int = 10_000, months: int = 111, sample: int = 300) -> None:
+    lam = np.random.default_rng(1).lognormal(np.log(5.0), 0.5, n)
+    games = [{**g, "lambda": lam} for g in GAMES]
+    params = ch.compile_games(games, n, COORDS)
+    state = ch.init_state(params, n)
+    rng = MemberRNG(2015, 0, n)
+    world = np.random.default_rng(7)
+    kept = []
+    t0 = time.perf_counter()
+    for month in range(months):
+        state, out = ch.step(state, params, drivers(month, n, world), month, rng)
+        if month == months - 1:
+            kept = out
+    batched = time.perf_counter() - t0
+    solves = n * months * len(GAMES)
+    print(
+        f"batched: {n} members × {months} months × {len(GAMES)} games = {solves} QRE in {batched:.1f} s"
+    )
+    # the same games (last month), solved by pygambit one at a time
+    u, pick = kept.payoff, np.random.default_rng(3).choice(n, sample, replace=False)
+    cases = []
+    for m in pick:
+        cases.append(
+            [u[m, 0, 0, :3, :2].tolist(), u[m, 0, 1, :3, :2].tolist(), float(params.lam[m, 0])]
+        )
+        col = np.zeros((4, 1))
+        cases.append([u[m, 1, 0, :4, :1].tolist(), col.tolist(), float(params.lam[m, 1])])
+    ref = run_gambit(cases)
+    if ref is None:
+        print("pygambit unavailable (no /tmp/gambit-venv): no ratio measured")
+        print("RESULT choice_qre_speedup_vs_pygambit 0 x goal >= 100 short")
+        return
+    per_game = ref["seconds"] / len(cases)
+    estimate = per_game * solves
+    ratio = estimate / batched
+    cols = [
+        (params.player_actor[g, 0], params.strategy_index[g, 0, s])
+        for g, k in ((0, 3), (1, 4))
+        for s in range(k)
+    ]
+    ours = np.stack([kept.strategy_prob[pick, a, s] for a, s in cols], axis=1)
+    theirs = np.array(
+        [sum((r[1] for r in ref["out"][k : k + 2]), []) for k in range(0, len(cases), 2)]
+    )
+    print(
+        f"pygambit {ref['version']}: {per_game * 1e3:.2f} ms per game over {len(cases)} games; "
+        f"extrapolated to {solves}: {estimate:.0f} s; max |Δσ| on the sample {np.abs(ours - theirs).max():.1e}"
+    )
+    print(
+        f"RESULT choice_qre_speedup_vs_pygambit {ratio:.0f} x goal >= 100 {'ok' if ratio >= 100 else 'short'}"
+    )
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:]))
