@@ -184,8 +184,9 @@ def test_ctd_never_lowers_the_balance_index():
     s = s + np.swapaxes(s, 1, 2)
     index = al.balance_index(s)
     for _ in range(300):
-        s = al.ctd_update(s, rng.uniform(size=m), rng.uniform(size=m))
+        s, change = al.ctd_update(s, rng.uniform(size=m), rng.uniform(size=m))
         new = al.balance_index(s)
+        assert np.allclose(new, index - change / 56)  # C(8, 3) = 56 triads
         assert np.all(new >= index - 1e-12)
         index = new
     assert index.mean() > 0.9

@@ -74,6 +74,7 @@ class State:
     propensity: np.ndarray  # (member or 1, n, n)
     sign: np.ndarray  # (member, n, n) ±1, the signed relation graph under CTD
     alignment: np.ndarray  # (member, n) P(i → B) at its last update
+    balance: np.ndarray  # (member,) balance index of ``sign``, kept up to date by CTD
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,12 @@ def balance_index(sign: np.ndarray) -> np.ndarray:
     return 0.5 * (1 + tr / (n * (n - 1) * (n - 2)))
 
 
-def ctd_update(sign: np.ndarray, u_link: np.ndarray, u_accept: np.ndarray) -> np.ndarray:
-    """One constrained-triad-dynamics update per member (Antal, Krapivsky & Redner 2005), in place."""
+def ctd_update(
+    sign: np.ndarray, u_link: np.ndarray, u_accept: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One constrained-triad-dynamics update per member (Antal, Krapivsky & Redner 2005), in place.
+
+    Returns the signs and the change in the number of imbalanced triads (≤ 0)."""
     m, n, _ = sign.shape
     iu, ju = np.triu_indices(n, 1)
     link = np.minimum((u_link * len(iu)).astype(int), len(iu) - 1)
@@ -170,7 +175,7 @@ def ctd_update(sign: np.ndarray, u_link: np.ndarray, u_accept: np.ndarray) -> np
     value = np.where(flip, -sign[rows, i, j], sign[rows, i, j])
     sign[rows, i, j] = value
     sign[rows, j, i] = value
-    return sign
+    return sign, np.where(flip, change, 0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,7 +188,7 @@ def init_state(params: Params, n_members: int) -> State:
     spin = np.where(np.asarray(params.anchor) < 0, -1.0, 1.0)
     spin = np.broadcast_to(spin, (n_members, n)).copy()
     sign = np.broadcast_to(np.where(p >= 0, 1.0, -1.0) * (1 - np.eye(n)), (n_members, n, n)).copy()
-    return State(spin, p, sign, (1 - spin) / 2)
+    return State(spin, p, sign, (1 - spin) / 2, balance_index(sign))
 
 
 def _drift(p: np.ndarray, params: Params, drivers: Mapping) -> np.ndarray:
@@ -191,22 +196,40 @@ def _drift(p: np.ndarray, params: Params, drivers: Mapping) -> np.ndarray:
         return np.asarray(x, float).reshape(-1, 1, 1)
 
     n = p.shape[-1]
-    if "support" in drivers and np.any(params.eta_support):
-        s = np.asarray(drivers["support"], float)
-        p = p + rate(params.eta_support) * (s + np.swapaxes(s, 1, 2)) * (1 - p)
-    if "hostility" in drivers and np.any(params.eta_hostility):
-        h = np.asarray(drivers["hostility"], float)
-        p = p - rate(params.eta_hostility) * (h + np.swapaxes(h, 1, 2)) * (1 + p)
+    new = p
+    for key, eta, toward in (
+        ("support", params.eta_support, 1.0),
+        ("hostility", params.eta_hostility, -1.0),
+    ):
+        if key in drivers and np.any(eta):
+            drive = np.asarray(drivers[key], float)
+            touched = np.any(drive != 0, axis=0)  # drivers are sparse: touch those pairs only
+            i, j = np.nonzero(np.triu(touched | touched.T, 1))
+            if len(i):
+                if new is p:
+                    new = np.broadcast_to(p, (drive.shape[0], n, n)).copy()
+                amount = np.asarray(eta, float).reshape(-1, 1) * (drive[:, i, j] + drive[:, j, i])
+                step = amount * (toward - new[:, i, j])
+                np.add.at(new, (slice(None), i, j), step)
+                np.add.at(new, (slice(None), j, i), step)
     if np.any(params.eta_balance) and n > 2:
-        p = p + rate(params.eta_balance) * (1 - p**2) * (p @ p) / (n - 2)
-    return np.clip(p * (1 - np.eye(n)), -1.0, 1.0)
+        push = p @ p
+        push *= 1 - p**2
+        push *= rate(params.eta_balance) / (n - 2)
+        new = new + push
+    if new is p:
+        return p
+    diag = np.arange(n)
+    new[:, diag, diag] = 0.0
+    return np.clip(new, -1.0, 1.0, out=new)
 
 
 def step(state: State, params: Params, drivers: Mapping, month: int, rng: MemberRNG):
     m, n = state.spin.shape
     p = _drift(state.propensity, params, drivers)
     size = np.asarray(params.size, float)
-    coupling = size[:, :, None] * size[:, None, :] * p
+    coupling = p * size[:, :, None]
+    coupling *= size[:, None, :]
     beta = np.broadcast_to(np.asarray(params.beta, float), (m,))
     free = np.asarray(params.anchor) == 0
     u = rng.uniform(f"alignment/{month}/heat-bath", (params.sweeps, n))
@@ -218,11 +241,15 @@ def step(state: State, params: Params, drivers: Mapping, month: int, rng: Member
             p_a = 0.5 * (1 + np.tanh(0.5 * beta * delta))  # logistic(β ΔE), overflow-free
             spin[:, i] = np.where(u[:, sweep, i] < p_a, 1.0, -1.0)
             prob_b[:, i] = 1 - p_a
-    sign = state.sign.copy()
+    sign, balance = state.sign, state.balance
     if params.ctd_updates:
+        sign, balance = sign.copy(), balance.copy()
         uc = rng.uniform(f"alignment/{month}/ctd", (params.ctd_updates, 2))
+        per_triad = 6.0 / (n * (n - 1) * (n - 2))
         for k in range(params.ctd_updates):
-            sign = ctd_update(sign, uc[:, k, 0], uc[:, k, 1])
-    new = State(spin, p, sign, prob_b)
-    out = Outputs(prob_b, spin, energy(spin, size, p), balance_index(sign))
-    return new, out
+            sign, change = ctd_update(sign, uc[:, k, 0], uc[:, k, 1])
+            balance = balance - change * per_triad
+    field = (coupling @ spin[:, :, None])[:, :, 0]
+    e = (coupling.sum(axis=(1, 2)) - (spin * field).sum(axis=1)) / 2
+    new = State(spin, p, sign, prob_b, balance)
+    return new, Outputs(prob_b, spin, e, balance)
