@@ -283,7 +283,7 @@ def test_cutting_supply_raises_a_sites_fall_probability():
     closed = run(params, 6, drivers=lambda m: {"supply_access": np.zeros((n, F, 1), bool)})
 
     def fell(ds):
-        held = ds.control.sel(faction="a", region="r2") >= params.hold_threshold[:, None]
+        held = ds.control.sel(faction="a", region="r2") > params.hold_threshold[:, None]
         return (~held).any("month").values.mean()
 
     assert fell(closed) > fell(open_line)

@@ -5,11 +5,12 @@ see :mod:`realpolitik.geo`); S external supply nodes. One call of :func:`step` i
 
 1. **Supply** (graph reachability, vectorised over members): faction f's sources are its bases and
    the regions next to the external supply nodes open to it; supply spreads through regions f holds
-   (share ≥ θ). A region is *supplied* if reached or next to a reached region. Effectiveness
-   e ← min(1, e + recovery) if supplied, else e ← e·(1 − decay).
+   (share > θ, the contract's capture threshold). A region is *supplied* if reached or next to a
+   reached region. Effectiveness e ← min(1, e + recovery) if supplied, else e ← e·(1 − decay).
 2. **Air support** saturates: m = 1 + m_max·(1 − exp(−sorties/s0)).
 3. **Force-to-space** (Quinlivan 1995, *Parameters* 25(4); cf. Goode 2009, *Parameters* 39(4), who
-   finds no sharp density threshold — hence coefficients, not a rule): holding ties down
+   finds success rising with force density rather than a sharp threshold — hence coefficients,
+   not a rule): holding ties down
    G = g_pop·population·share + g_front·front_km, where front_km sums the borders between a held
    region and hostile-held neighbours, plus the region's internal front if it is shared with an
    enemy. Uncommitted U = max(X − G, 0).
@@ -20,13 +21,14 @@ see :mod:`realpolitik.geo`); S external supply nodes. One call of :func:`step` i
    κ_r·s_j·min(1, Σ_i h_ij·feasible_i·π_ij), shared among attackers ∝ h_ij·feasible_i·π_ij, with the
    cap κ_r = min(1, v_max·30.44/depth_r) from a maximum rate of advance v_max (km/day; Helmbold
    1990, CAA-RP-90-1). Shares are conserved and stay in [0, 1].
-6. **Sieges**: a site held (≥ θ) by a cut-off faction falls in the month with probability
+6. **Sieges**: a site held (> θ) by a cut-off faction falls in the month with probability
    1 − exp(−λ·(1 − e)) if a hostile faction is in the site or its parent region; its share passes to
    those besiegers ∝ h·(D_site + D_parent) and its garrison is lost.
 7. **Attrition**: the multi-sided generalised Lanchester law of :mod:`.lanchester` in ``substeps``
    Euler sub-steps, firer multiplier c = e·m.
 8. **Recruitment and redeployment**: a fraction ρ of supplied forces, plus recruits, is re-spread
-   over the supplied regions ∝ G + Σ_j h_fj·X_j (garrisons and enemies to face).
+   over the supplied regions ∝ G + Σ_j h_fj·X_j (garrisons and enemies to face); cut-off forces
+   stay put, and a faction with no supplied region and no base raises no recruits.
 
 ``static`` factions (e.g. Israeli-held Golan, or a ``contested`` slot) never fight or change shares.
 
@@ -54,7 +56,7 @@ forces0                  (M, F, R)  initial fighters [persons]
 hostility                (M, F, F)  fire-allocation weights / hostility [0–1], zero diagonal
 attrition                (M, F, F)  a_ij, i's kill rate on j [per month × fighters^(1−p−q_ij)]
 p, q                     (M,)       Lanchester exponents: firer, target [–]
-hold_threshold           (M,)       θ, share at which a region counts as held [0–1]
+hold_threshold           (M,)       θ, held means share > θ (capture_threshold) [0–1)
 csf_decisiveness         (M,)       Hirshleifer k [–]
 max_advance_km_day       (M,)       v_max [km/day]
 offensive_ratio          (M,)       local force ratio needed to attack [–] (3:1 rule → 3)
@@ -215,7 +217,7 @@ def validate(params: Params) -> None:
         (P.supply_decay >= 0) & (P.supply_decay <= 1),
         "supply_decay: must lie in [0, 1], otherwise effectiveness e·(1 − decay) can go negative",
     )
-    check((P.hold_threshold > 0) & (P.hold_threshold <= 1), "hold_threshold: must be in (0, 1]")
+    check((P.hold_threshold >= 0) & (P.hold_threshold < 1), "hold_threshold: must be in [0, 1)")
     check((P.redeploy_rate >= 0) & (P.redeploy_rate <= 1), "redeploy_rate: must be in [0, 1]")
     check((P.depth_km > 0) & (P.internal_front_km >= 0), "depth_km > 0, internal_front_km >= 0")
     check(P.border_km >= 0, "border_km: negative lengths")
@@ -305,11 +307,9 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     control, X = state.control.copy(), state.forces.copy()
 
     # 1. supply and effectiveness
-    access = np.asarray(
-        drivers.get("supply_access", np.broadcast_to(P.supply_access, (M, F, len(P.supply_nodes))))
-    )
-    ext = (access.astype(np.float32) @ P.supply_adjacency.astype(np.float32)) > 0
-    held = control >= P.hold_threshold[col]
+    access = np.asarray(drivers.get("supply_access", P.supply_access), np.float32)
+    ext = (access @ P.supply_adjacency.astype(np.float32)) > 0  # (F, R) or (M, F, R)
+    held = control > P.hold_threshold[col]
     base = np.broadcast_to(P.base, (M, F, R))
     reach = supply_reach(held | base, P.adjacency, base | (held & ext))
     supplied = reach | ((reach.astype(np.float32) @ P.adjacency.astype(np.float32)) > 0) | ext
@@ -346,24 +346,28 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     kappa = np.minimum(1.0, P.max_advance_km_day[:, None] * DAYS_PER_MONTH / P.depth_km[None, :])
     control = _ground(control, att, dfn, hostile, feasible, kappa, P.csf_decisiveness)
 
-    # 6. sieges
+    # 6. sieges (site columns of the members where a garrison falls)
     losses = np.zeros_like(X)
-    besieged = P.is_site & (control >= P.hold_threshold[col]) & ~supplied
+    sites = np.nonzero(P.is_site)[0]
+    besieged = (control[:, :, sites] > P.hold_threshold[col]) & ~supplied[:, :, sites]
     if besieged.any():
-        u = rng.uniform(f"siege/{month}", (F, R))
-        rate = np.where(besieged, P.siege_fall_rate[col] * (1.0 - e), 0.0)
+        u = rng.uniform(f"siege/{month}", (F, sites.size))
+        rate = P.siege_fall_rate[col] * (1.0 - e[:, :, sites])
         falls = besieged & (u < -np.expm1(-rate))
-        parent = np.where(P.parent >= 0, P.parent, np.arange(R))
-        around = (dfn + dfn[:, :, parent]) * P.is_site
+        mm = np.nonzero(falls.any(axis=(1, 2)))[0]
+        falls = falls[mm]
+        at = np.ix_(mm, np.arange(F), sites)
+        ctrl, x, gone = control[at], X[at], np.zeros((mm.size, F, sites.size))
+        around = dfn[at] + dfn[np.ix_(mm, np.arange(F), P.parent[sites])]
         for j in np.nonzero(falls.any(axis=(0, 2)))[0]:
-            weight = hostile[:, :, j, None] * around  # (M, F, R)
+            weight = hostile[mm, :, j, None] * around  # besiegers of j's garrisons
             total = weight.sum(axis=1)
             fell = falls[:, j] & (total > 0)
-            gain = np.where(fell, control[:, j] / np.where(total > 0, total, 1.0), 0.0)
-            control += weight * gain[:, None, :]
-            control[:, j] = np.where(fell, 0.0, control[:, j])
-            losses[:, j] += np.where(fell, X[:, j], 0.0)
-            X[:, j] = np.where(fell, 0.0, X[:, j])
+            ctrl += weight * np.where(fell, ctrl[:, j] / np.where(fell, total, 1.0), 0.0)[:, None]
+            ctrl[:, j] = np.where(fell, 0.0, ctrl[:, j])
+            gone[:, j] = np.where(fell, x[:, j], 0.0)
+            x[:, j] = np.where(fell, 0.0, x[:, j])
+        control[at], X[at], losses[at] = ctrl, x, gone
 
     # 7. attrition
     a1, a2 = fire_matrices(P.attrition, hostile, P.p, P.guerrilla)

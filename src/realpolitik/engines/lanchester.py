@@ -159,39 +159,40 @@ def attrition_substeps(X, A1, A2, W, c, p, q, dt, n_sub):  # pragma: no cover - 
     out = X.copy()
     lost = np.zeros_like(X)
     for m in numba.prange(M):
+        idx = np.empty(F, np.int64)
         xp = np.empty(F)
         xq = np.empty(F)
         z = np.empty(F)
         dl = np.empty(F)
         for r in range(R):
-            present = 0
+            n = 0  # factions present; presence can only end within the month
             for i in range(F):
                 if out[m, i, r] > 0.0:
-                    present += 1
-            if present < 2:
+                    idx[n] = i
+                    n += 1
+            if n < 2:
                 continue
             for _ in range(n_sub):
-                for i in range(F):
-                    xi = out[m, i, r]
-                    xp[i] = _powk(xi, p[m])
-                    xq[i] = _powk(xi, q[m])
-                for i in range(F):
+                for a in range(n):
+                    xi = out[m, idx[a], r]
+                    xp[a] = _powk(xi, p[m])
+                    xq[a] = _powk(xi, q[m])
+                for a in range(n):
+                    i = idx[a]
                     s = 0.0
-                    for k in range(F):
-                        s += W[m, i, k] * out[m, k, r]
-                    z[i] = c[m, i, r] * xp[i] / _powk(s, p[m]) if s > 0.0 and xp[i] > 0.0 else 0.0
-                for j in range(F):
+                    for b in range(n):
+                        s += W[m, i, idx[b]] * out[m, idx[b], r]
+                    z[a] = c[m, i, r] * xp[a] / _powk(s, p[m]) if s > 0.0 and xp[a] > 0.0 else 0.0
+                for b in range(n):
+                    j = idx[b]
                     xj = out[m, j, r]
-                    if xj <= 0.0:
-                        dl[j] = 0.0
-                        continue
                     v1 = 0.0
                     v2 = 0.0
-                    for i in range(F):
-                        v1 += A1[m, i, j] * z[i]
-                        v2 += A2[m, i, j] * z[i]
-                    dl[j] = min(xj, dt * xp[j] * (xq[j] * v1 + xj * v2))
-                for j in range(F):
-                    out[m, j, r] -= dl[j]
-                    lost[m, j, r] += dl[j]
+                    for a in range(n):
+                        v1 += A1[m, idx[a], j] * z[a]
+                        v2 += A2[m, idx[a], j] * z[a]
+                    dl[b] = min(xj, dt * xp[b] * (xq[b] * v1 + xj * v2)) if xj > 0.0 else 0.0
+                for b in range(n):
+                    out[m, idx[b], r] -= dl[b]
+                    lost[m, idx[b], r] += dl[b]
     return out, lost
