@@ -313,3 +313,18 @@ def test_step_uses_keyed_draws_only():
     s1, o1 = combat.step(combat.init_state(params, 4), params, {}, 0, rng)
     s2, o2 = combat.step(combat.init_state(params, 4), params, {}, 0, rng)
     assert np.array_equal(o1.control, o2.control)
+
+
+def test_cut_off_effectiveness_decays_at_the_monthly_rate():
+    """A garrison with no supply path loses the fraction δ of its effectiveness each month."""
+    n, F = 6, 2
+    structure = chain_structure(2, ["a", "b"], access=np.array([[False], [True]]))
+    control0 = np.broadcast_to(np.array([[0.9, 0.1], [0.1, 0.9]]), (n, F, 2)).copy()
+    forces0 = np.broadcast_to(np.array([[100.0, 0.0], [0.0, 100.0]]), (n, F, 2)).copy()
+    params = synthetic(structure, n, 8, control0=control0, forces0=forces0)
+    state, rng = combat.init_state(params, n), MemberRNG(1, 0, n)
+    for month in range(3):
+        state, out = combat.step(state, params, {}, month, rng)
+    assert not out.supplied[:, 0, 0].any() and out.supplied[:, 1, 1].all()
+    assert np.allclose(state.effectiveness[:, 0, 0], (1 - params.supply_decay) ** 3)
+    assert np.allclose(state.effectiveness[:, 1, 1], 1.0)
