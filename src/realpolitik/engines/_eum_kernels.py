@@ -223,6 +223,18 @@ def no_challenge_q(d, d_mu, t, rho, q, one):
     return (one - q) * (two - (two + two) * fpow(base, rho))
 
 
+@njit(**_JIT, inline="always")
+def utilities(d, rho, one):
+    """(U_s, U_f, U_sq) of a pair at normalised distance d, evaluated with exponent ρ (eqs. 15, 16,
+    24): 2 − 4(½ − ½d)^ρ, 2 − 4(½ + ½d)^ρ, 2 − 4(½)^ρ."""
+    two = one + one
+    four = two + two
+    half = one / two
+    us = two - four * fpow(max(half - half * d, one - one), rho)
+    uf = two - four * fpow(half + half * d, rho)
+    return us, uf, two - four * fpow(half, rho)
+
+
 @njit(**_JIT)
 def security_exponents(x, s, m, invd, mu, a_sum, b_sum, big_d, paper, q, rule, sec, big_r, r):
     """Pass 1 (ρ = 1): security S_i = Σ_{j≠i} E(j→i), then R_i and r_i (§3.7, eqs. 32–34)."""
@@ -263,17 +275,12 @@ def views(x, s, m, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other, ea
     E = s_target·[P·U_s + (1 − P)·U_f] + (1 − s_target)·U_s − Q·U_sq − (1 − Q)·[T·U_b + (1 − T)·U_w].
     Zero on the diagonal."""
     one = x.dtype.type(1.0)
-    two = one + one
-    four = two + two
-    half = one / two
     for i in range(m):
         xi = x[i]
         ri = r[i]
-        usq = two - four * fpow(half, ri)
         for j in range(m):
             d = abs(xi - x[j]) * invd
-            us = two - four * fpow(max(half - half * d, one - one), ri)
-            uf = two - four * fpow(half + half * d, ri)
+            us, uf, usq = utilities(d, ri, one)
             p_ij = _p(a_sum[i, j], b_sum[i], b_sum[j], big_d, paper)
             p_ji = _p(a_sum[i, j], b_sum[j], b_sum[i], big_d, paper)
             ea[i, j] = s[j] * (p_ij * us + (one - p_ij) * uf) + (one - s[j]) * us - q * usq

@@ -382,6 +382,43 @@ def format_trace(ds: xr.Dataset, issue=None, member: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
+def issue_arrays(scenario, issue_id: str) -> dict:
+    """Central values of one scenario issue, actors in the order of its ``positions``: ``actors``,
+    ``position``, ``salience``, ``capability`` (the stance's, else the actor's capability named by
+    the issue's ``capability`` key) and ``veto`` (bool)."""
+    from ..scenario.quantities import central
+
+    issue = next((i for i in scenario.issues if i.id == issue_id), None)
+    if issue is None:
+        options = tuple(i.id for i in scenario.issues)
+        raise ScenarioError([Problem("<scenario>", None, None, "issue", "unknown issue",
+                                     issue_id, options)])  # fmt: skip
+    actors = {a.id: a for a in scenario.actors}
+    ids = list(issue.positions)
+    cap = [
+        central(st.capability if st.capability is not None
+                else actors[a].capabilities[issue.capability])
+        for a, st in issue.positions.items()
+    ]  # fmt: skip
+    return {
+        "actors": ids,
+        "position": np.array([central(st.position) for st in issue.positions.values()]),
+        "salience": np.array([central(st.salience) for st in issue.positions.values()]),
+        "capability": np.array(cap),
+        "veto": np.array([a in issue.veto_players for a in ids]),
+    }
+
+
+def trace_from_scenario(scenario, issue_id: str, n_rounds: int, flags: Flags = Flags()) -> str:  # noqa: B008
+    """``realpolitik bargain FILE --issue ID --rounds N``: the trace of one issue at central values."""
+    arrays = issue_arrays(scenario, issue_id)
+    ds = run_rounds(
+        arrays["position"], arrays["salience"], arrays["capability"], n_rounds, flags,
+        actors=arrays["actors"],
+    )  # fmt: skip
+    return format_trace(ds, issue=issue_id)
+
+
 # --------------------------------------------------------------------------------------------
 # engine interface
 
@@ -442,7 +479,7 @@ def veto_distance(position, capability, veto, delta) -> tuple[np.ndarray, np.nda
     m, n_issue, _ = position.shape
     d = np.zeros((m, n_issue))
     spread = np.zeros((m, n_issue))
-    inv = np.where(delta > 0, 1.0 / np.where(delta > 0, delta, 1.0), 0.0)
+    rng = np.where(delta > 0, delta, np.inf)  # Δ = 0: every distance is 0
     for i in range(n_issue):  # issues are few; the veto players of one issue are a fixed set
         v = np.nonzero(veto[i])[0]
         if len(v) < 2:
@@ -453,8 +490,8 @@ def veto_distance(position, capability, veto, delta) -> tuple[np.ndarray, np.nda
         cc = c[:, :, None] * c[:, None, :]
         den = cc.sum(axis=(1, 2)) - (c * c).sum(axis=1)
         num = (cc * gap).sum(axis=(1, 2))
-        d[:, i] = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0) * inv[:, i]
-        spread[:, i] = gap.max(axis=(1, 2)) * inv[:, i]
+        d[:, i] = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0) / rng[:, i]
+        spread[:, i] = gap.max(axis=(1, 2)) / rng[:, i]
     return d, spread
 
 
