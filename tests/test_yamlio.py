@@ -41,7 +41,9 @@ def test_anchors_and_aliases_are_refused():
 
 
 def test_alias_bomb_is_refused_fast():
-    bomb = "a: &a [x, x]\n" + "".join(f"{c}: &{c} [*{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    bomb = "a: &a [x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+    )
     assert "aliases are not allowed" in _error(bomb)
 
 
@@ -73,3 +75,7 @@ def test_size_binary_and_encoding(tmp_path):
         yamlio.load(latin)
     with pytest.raises(ScenarioError, match="cannot read file"):
         yamlio.load(tmp_path / "missing.yaml")
+
+
+def test_impossible_date_is_located():
+    assert "f.yaml:2:7: <document>: not valid YAML" in _error("a: 1\nwhen: 2016-13-01\n")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,12 +164,29 @@ def loads(text: str, file: str = "<string>") -> tuple[object, Positions]:
         docs = list(_yaml().load_all(io.StringIO(text)))
     except MarkedYAMLError as exc:
         raise ScenarioError([_marked(exc, file)]) from None
-    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+    except ValueError as exc:  # a value the constructor cannot build, such as the date 2016-13-01
+        line, col = _bad_date(text)
+        raise ScenarioError([Problem(file, line, col, "", f"not valid YAML: {exc}")]) from None
+    except (YAMLError, TypeError, RecursionError) as exc:
         raise ScenarioError([Problem(file, None, None, "", f"not valid YAML: {exc}")]) from None
     if len(docs) > 1:
         raise ScenarioError([Problem(file, None, None, "", "a file holds one YAML document")])
     data = docs[0] if docs else None
     return _plain(data, (), pos), pos
+
+
+_DATE_LIKE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.:-])")
+
+
+def _bad_date(text: str) -> tuple[int | None, int | None]:
+    """Line and column of the first date-shaped scalar that is not a real date."""
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        for m in _DATE_LIKE.finditer(line):
+            try:
+                dt.date(*(int(g) for g in m.groups()))
+            except ValueError:
+                return lineno, m.start() + 1
+    return None, None
 
 
 def _marked(exc: MarkedYAMLError, file: str) -> Problem:

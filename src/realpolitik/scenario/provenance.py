@@ -24,11 +24,10 @@ from pydantic import BaseModel
 
 from ..errors import Problem
 from .loader import ScenarioDoc
-from .quantities import Citation, Dirichlet, Fixed, Sourced
-from .schema import DIST_TYPES
+from .quantities import Citation, Sourced
+from .walk import iter_values
 
 MIN_QUOTE_WORDS = 6
-_QUANTITY_CLASSES = (Fixed, Dirichlet, *DIST_TYPES.values())
 _TRANSLATE = str.maketrans(
     {
         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -96,49 +95,13 @@ def _own_kinds(node: Sourced, sources) -> set[str]:
 def collect_values(doc: ScenarioDoc) -> list[ValueRecord]:
     """Every number in the scenario with its own or inherited provenance."""
     sources = doc.scenario.sources
-    out: list[ValueRecord] = []
-
-    def visit(obj, path, inherited: tuple[frozenset, tuple, str | None]):
-        if isinstance(obj, _QUANTITY_CLASSES):
-            own = _own_kinds(obj, sources)
-            if own:
-                out.append(ValueRecord(path, frozenset(own), path, obj.derivation or inherited[2]))
-            else:
-                out.append(
-                    ValueRecord(path, inherited[0], inherited[1], obj.derivation or inherited[2])
-                )
-            return
-        if isinstance(obj, BaseModel):
-            if isinstance(obj, Sourced):
-                own = _own_kinds(obj, sources)
-                if own:
-                    inherited = (frozenset(own), path, obj.derivation)
-            for name, f in type(obj).model_fields.items():
-                if name in ("seed", "cite", "judgement", "src", "derivation", "schema_version"):
-                    continue
-                visit(getattr(obj, name), (*path, f.alias or name), inherited)
-        elif isinstance(obj, dict):
-            for k, v in obj.items():
-                visit(v, (*path, k), inherited)
-        elif isinstance(obj, list):
-            for i, v in enumerate(obj):
-                visit(v, (*path, i), inherited)
-        elif isinstance(obj, int | float) and not isinstance(obj, bool):
-            out.append(ValueRecord(path, inherited[0], inherited[1], inherited[2]))
-
-    for name in (
-        "actors",
-        "factions",
-        "relations",
-        "issues",
-        "offices",
-        "regions",
-        "games",
-        "actions",
-        "series",
-        "events",
-    ):
-        visit(getattr(doc.scenario, name), (name,), (frozenset(), (), None))
+    out = []
+    for v in iter_values(doc.scenario):
+        kinds = _own_kinds(v.owner, sources) if v.owner is not None else set()
+        derivation = getattr(v.value, "derivation", None) or (
+            v.owner.derivation if v.owner else None
+        )
+        out.append(ValueRecord(v.path, frozenset(kinds), v.owner_path, derivation))
     return out
 
 

@@ -74,7 +74,7 @@ def _parse_quantity(v: Any):
         return float(v)
     if isinstance(v, dict):
         if "dist" in v:
-            cls = DIST_TYPES.get(v["dist"])
+            cls = DIST_TYPES.get(v["dist"]) if isinstance(v["dist"], str) else None
             if cls is None:
                 raise PydanticCustomError(
                     "quantity",
