@@ -42,7 +42,7 @@ def test_anchors_and_aliases_are_refused():
 
 def test_alias_bomb_is_refused_fast():
     bomb = "a: &a [x, x]\n" + "".join(
-        f"{c}: &{c} [*{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+        f"{c}: &{c} [*{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
     )
     assert "aliases are not allowed" in _error(bomb)
 

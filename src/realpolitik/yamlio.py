@@ -89,7 +89,7 @@ def _check_events(text: str, file: str) -> list[Problem]:
         mark = ev.start_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
-        def add(msg: str, value: str | None = None):
+        def add(msg: str, value: str | None = None, line=line, col=col):
             problems.append(Problem(file, line, col, "", msg, value))
 
         if isinstance(ev, DocumentStartEvent) and ev.version not in (None, (1, 2)):
