@@ -15,8 +15,11 @@ player's log-odds against its first strategy, the fixed point is ``x = h(x, λ)`
 ū_1(0))`` with the column player's mixture ``q = softmax(λ·Bᵀp(x))`` eliminated. It is followed
 along an increasing λ grid (steps of 0.2 growing by 12 % per step, each member stopping at its own λ),
 with a secant predictor and Newton correctors on ``x − h(x, λ) = 0`` (analytic Jacobian), for all
-members × games at once. Members whose Newton residual stays above 1e-10 are re-traced on a finer
-grid. A one-player game (a decision problem) is the same with a column player of one strategy:
+members × games at once, in the log-odds of the player with fewer strategies. Where the branch may
+fold back in λ — det ∂G/∂x fell below 0.25, a corrector moved more than 0.25 in log-odds, or the
+residual stayed high — the game is re-traced by pseudo-arclength continuation in (x, λ) (tangent
+turning < 6° and corrector < 0.1·step per accepted step), taking the branch's first crossing of λ,
+as Gambit's ``logit_solve_lambda`` does. A one-player game (a decision problem) is the same with a column player of one strategy:
 σ = softmax(λu), the logit choice rule.
 
 Persistence (DESIGN, "Choice"): a player's chosen strategy is state. Each month, with probability
@@ -107,13 +110,15 @@ def _lambda_grid(lam_max: float, first: float, growth: float) -> np.ndarray:
 
 
 def _trace(A, B, mr, mc, lam, first=0.2, growth=1.12, n_newton=2):
-    """Continuation in λ; returns x, the final residual and the smallest det(∂G/∂x) met."""
+    """Continuation in λ; returns x, the final residual, the smallest det(∂G/∂x) met and the
+    largest corrector move."""
     n, s = mr.shape
     x = np.zeros((n, s - 1))
     x_prev = x.copy()
     l_cur = np.zeros(n)
     l_prev = np.zeros(n)
     min_det = np.ones(n)
+    jump = np.zeros(n)  # largest Newton correction of a predicted point: a jump between branches
     for level in _lambda_grid(float(lam.max(initial=0.0)), first, growth)[1:]:
         l_new = np.minimum(level, lam)
         d_prev = l_cur - l_prev
@@ -125,9 +130,10 @@ def _trace(A, B, mr, mc, lam, first=0.2, growth=1.12, n_newton=2):
         am, bm, rm, cm = A[moving], B[moving], mr[moving], mc[moving]
         for _ in range(n_newton):
             xm, jac = _newton(xm, lm, am, bm, rm, cm)
+        jump[moving] = np.maximum(jump[moving], np.abs(xm - x[moving]).max(axis=1, initial=0.0))
         x[moving] = xm
         min_det[moving] = np.minimum(min_det[moving], _det_small(jac))
-    return _polish(x, lam, A, B, mr, mc) + (min_det,)
+    return _polish(x, lam, A, B, mr, mc) + (min_det, jump)
 
 
 def _polish(x, lam, A, B, mr, mc):
@@ -190,7 +196,16 @@ def _arclength(A, B, mr, mc, lam, h0=0.02, h_max=0.1, max_steps=20000):
             yn = yn + np.linalg.solve(aug, rhs[..., None])[..., 0]
         g, _ = _residual_jacobian(yn[:, :-1], yn[:, -1], a_, b_, r_, c_)
         ok = _relative(g, yn) < 1e-9
-        ok &= np.linalg.norm(yn - pred, axis=1) < 0.5 * ha
+        ok &= np.linalg.norm(yn - pred, axis=1) < 0.1 * ha  # small curvature over the step
+        _, jac_n, g_lam_n = _residual_jacobian(yn[:, :-1], yn[:, -1], a_, b_, r_, c_, True)
+        aug = np.concatenate(
+            [np.concatenate([jac_n, g_lam_n[:, :, None]], axis=2), tan[:, None, :]], axis=1
+        )
+        rhs = np.zeros((len(yn), s))
+        rhs[:, -1] = 1.0
+        tan_n = np.linalg.solve(aug, rhs[..., None])[..., 0]
+        tan_n /= np.linalg.norm(tan_n, axis=1, keepdims=True)
+        ok &= np.einsum("ns,ns->n", tan_n, tan) > 0.995  # the tangent turns by < 6° per step
         crossed = ok & (yn[:, -1] >= lam[act])
         ids = np.nonzero(act)[0]
         if crossed.any():
@@ -264,8 +279,8 @@ def _solve_block(A, B, lam):
     A, B, lam = pad_a / scale[:, None, None], pad_b / scale[:, None, None], lam * scale
     mr = np.broadcast_to(np.arange(s) < rows, (n, s))
     mc = np.ones((n, s), bool)
-    x, res, min_det = _trace(A, B, mr, mc, lam)
-    hard = (res > 1e-10) | (min_det < 0.25)
+    x, res, min_det, jump = _trace(A, B, mr, mc, lam)
+    hard = (res > 1e-10) | (min_det < 0.25) | (jump > 0.25)
     if hard.any():
         x[hard], res[hard] = _arclength(A[hard], B[hard], mr[hard], mc[hard], lam[hard])
     if not np.all(res < 1e-8):
