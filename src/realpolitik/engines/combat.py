@@ -240,25 +240,119 @@ def init_state(params: Params, n_members: int) -> State:
     )
 
 
+def _csr(adjacency):
+    """Neighbour lists of a boolean adjacency matrix: (indptr, indices)."""
+    rows, cols = np.nonzero(adjacency)
+    return np.r_[0, np.cumsum(np.bincount(rows, minlength=adjacency.shape[0]))], cols
+
+
+@numba.njit(cache=True)
+def _bfs(passable, source, indptr, indices, reach, stack):  # pragma: no cover - compiled
+    """reach ← nodes connected to a source through passable nodes (sources must be passable)."""
+    top = 0
+    for r in range(passable.size):
+        reach[r] = source[r] and passable[r]
+        if reach[r]:
+            stack[top] = r
+            top += 1
+    while top > 0:
+        top -= 1
+        r = stack[top]
+        for k in range(indptr[r], indptr[r + 1]):
+            nb = indices[k]
+            if passable[nb] and not reach[nb]:
+                reach[nb] = True
+                stack[top] = nb
+                top += 1
+
+
+@numba.njit(parallel=True, cache=True)
+def _reach_all(held, sources, indptr, indices):  # pragma: no cover - compiled
+    M, F, R = held.shape
+    out = np.zeros((M, F, R), np.bool_)
+    for m in numba.prange(M):
+        stack = np.empty(R, np.int64)
+        for f in range(F):
+            _bfs(held[m, f], sources[m, f], indptr, indices, out[m, f], stack)
+    return out
+
+
 def supply_reach(held, adjacency, sources):
     """Regions reached from ``sources`` through ``held`` regions, for every member and faction.
 
-    held, sources (M, F, R) bool; adjacency (R, R) bool. Iterated boolean propagation
-    reach ← reach ∪ (held ∩ N(reach)) until it stops changing (at most R rounds).
+    held, sources (M, F, R) bool; adjacency (R, R) bool. A graph search per (member, faction) inside
+    one compiled, member-parallel kernel (the one :func:`step` uses).
     """
-    adj = adjacency.astype(np.float32)
-    reach = sources & held
-    for _ in range(adjacency.shape[0]):
-        grown = reach | (held & ((reach.astype(np.float32) @ adj) > 0))
-        if np.array_equal(grown, reach):
-            break
-        reach = grown
-    return reach
+    indptr, indices = _csr(np.asarray(adjacency, bool))
+    return _reach_all(np.asarray(held, bool), np.asarray(sources, bool), indptr, indices)
 
 
-def _bmm(a, b):
-    """Batched (M, F, F) @ (M, F, R)."""
-    return np.matmul(a, b)
+@numba.njit(parallel=True, fastmath=True, cache=True)
+def _posture(  # pragma: no cover - compiled
+    control, X, eff, mult, hostile, indptr, indices, border_km, base, ext, theta,
+    recovery, decay, g_pop, g_front, population, internal_km, ratio, live,
+):  # fmt: skip
+    """Steps 1, 3 and 4 of the module docstring for every member: supply, effectiveness, garrisons,
+    uncommitted forces and offensive feasibility. Returns (supplied, e, att, dfn, garrison,
+    feasible)."""
+    M, F, R = control.shape
+    supplied = np.zeros((M, F, R), np.bool_)
+    feasible = np.zeros((M, F, R), np.bool_)
+    e = np.empty((M, F, R))
+    att = np.empty((M, F, R))
+    dfn = np.empty((M, F, R))
+    garrison = np.empty((M, F, R))
+    for m in numba.prange(M):
+        held = np.empty((F, R), np.bool_)
+        passable = np.empty(R, np.bool_)
+        source = np.empty(R, np.bool_)
+        reach = np.empty(R, np.bool_)
+        stack = np.empty(R, np.int64)
+        enemy_held = np.empty(R, np.bool_)
+        for f in range(F):
+            for r in range(R):
+                held[f, r] = control[m, f, r] > theta[m]
+        for f in range(F):
+            for r in range(R):
+                passable[r] = held[f, r] or base[f, r]
+                source[r] = base[f, r] or (held[f, r] and ext[m, f, r])
+            _bfs(passable, source, indptr, indices, reach, stack)
+            for r in range(R):
+                sup = reach[r] or ext[m, f, r]
+                for k in range(indptr[r], indptr[r + 1]):
+                    sup = sup or reach[indices[k]]
+                supplied[m, f, r] = sup
+                old = eff[m, f, r]
+                e[m, f, r] = min(1.0, old + recovery[m]) if sup else old * (1.0 - decay[m])
+                dfn[m, f, r] = e[m, f, r] * mult[m, f, r] * X[m, f, r]
+        for f in range(F):  # needs every faction's defence, hence a second pass
+            for r in range(R):
+                enemy_held[r] = False
+                for j in range(F):
+                    if hostile[m, f, j] > 0.0 and held[j, r]:
+                        enemy_held[r] = True
+            for r in range(R):
+                enemy_here = False
+                for j in range(F):
+                    if hostile[m, f, j] > 0.0 and control[m, j, r] > 0.0:
+                        enemy_here = True
+                front = 0.0
+                if held[f, r]:
+                    for k in range(indptr[r], indptr[r + 1]):
+                        if enemy_held[indices[k]]:
+                            front += border_km[r, indices[k]]
+                if enemy_here and control[m, f, r] > 0.0:
+                    front += internal_km[r]
+                g = g_pop[m] * population[r] * control[m, f, r] + g_front[m] * front
+                garrison[m, f, r] = g
+                u = max(X[m, f, r] - g, 0.0)
+                att[m, f, r] = e[m, f, r] * mult[m, f, r] * u
+                if u > 0.0 and enemy_here and live[f]:
+                    facing = 0.0
+                    for j in range(F):
+                        facing += hostile[m, f, j] * dfn[m, j, r]
+                    feasible[m, f, r] = att[m, f, r] >= ratio[m] * facing
+    return supplied, e, att, dfn, garrison, feasible
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True)
@@ -306,41 +400,20 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     hostile = hostile * live[None, :, None] * live[None, None, :]
     control, X = state.control.copy(), state.forces.copy()
 
-    # 1. supply and effectiveness
+    # 1–4. supply and effectiveness, air support, force-to-space, offensive feasibility
     access = np.asarray(drivers.get("supply_access", P.supply_access), np.float32)
-    ext = (access @ P.supply_adjacency.astype(np.float32)) > 0  # (F, R) or (M, F, R)
-    held = control > P.hold_threshold[col]
-    base = np.broadcast_to(P.base, (M, F, R))
-    reach = supply_reach(held | base, P.adjacency, base | (held & ext))
-    supplied = reach | ((reach.astype(np.float32) @ P.adjacency.astype(np.float32)) > 0) | ext
-    e = np.where(
-        supplied,
-        np.minimum(1.0, state.effectiveness + P.supply_recovery[col]),
-        state.effectiveness * (1.0 - P.supply_decay[col]),
-    )
-
-    # 2. air support
+    ext = np.broadcast_to((access @ P.supply_adjacency.astype(np.float32)) > 0, (M, F, R)).copy()
     sorties = np.asarray(drivers.get("air_sorties", np.zeros((M, F))), float)
     pm = (slice(None), None) + (None,) * (sorties.ndim - 2)
     mult = 1.0 + P.air_m_max[pm] * (1.0 - np.exp(-sorties / P.air_s0[pm]))
-    c = e * (mult if mult.ndim == 3 else mult[..., None])
-
-    # 3. force-to-space
-    enemy_held = _bmm(hostile, held.astype(float)) > 0
-    enemy_here = _bmm(hostile, control) > 0
-    front = (
-        held * (enemy_held.astype(float) @ P.border_km)
-        + (control > 0) * enemy_here * P.internal_front_km
-    )
-    garrison = (
-        P.garrison_per_capita[col] * P.population * control + P.garrison_per_front_km[col] * front
-    )
-    U = np.maximum(X - garrison, 0.0)
-
-    # 4. offensive feasibility
-    att, dfn = c * U, c * X
-    feasible = (U > 0) & enemy_here & live[None, :, None]
-    feasible &= att >= P.offensive_ratio[col] * _bmm(hostile, dfn)
+    mult = np.broadcast_to(mult if mult.ndim == 3 else mult[..., None], (M, F, R)).copy()
+    indptr, indices = _csr(P.adjacency)
+    supplied, e, att, dfn, garrison, feasible = _posture(
+        control, X, state.effectiveness, mult, hostile, indptr, indices, P.border_km, P.base,
+        ext, P.hold_threshold, P.supply_recovery, P.supply_decay, P.garrison_per_capita,
+        P.garrison_per_front_km, P.population, P.internal_front_km, P.offensive_ratio, live,
+    )  # fmt: skip
+    c = e * mult
 
     # 5. ground
     kappa = np.minimum(1.0, P.max_advance_km_day[:, None] * DAYS_PER_MONTH / P.depth_km[None, :])
@@ -381,9 +454,9 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
         X, reinf = X + reinf, np.zeros((M, F))
     mobile = P.redeploy_rate[col] * X * supplied
     pool = mobile.sum(axis=2) + P.recruitment + reinf
-    want = (garrison + _bmm(hostile, X)) * supplied
+    want = (garrison + np.matmul(hostile, X)) * supplied
     wsum = want.sum(axis=2, keepdims=True)
-    for fallback in (X * supplied, base.astype(float)):
+    for fallback in (X * supplied, np.broadcast_to(P.base, (M, F, R)).astype(float)):
         if (wsum <= 0).any():
             want = np.where(wsum > 0, want, fallback)
             wsum = want.sum(axis=2, keepdims=True)
