@@ -32,3 +32,24 @@ def test_counterfactual_applies_and_revalidates(mini_path):
     assert doc.scenario.actors[0].capabilities["cinc"] == 0.05
     with pytest.raises(ScenarioError, match="unknown counterfactual.*valid: no-russia"):
         apply_counterfactual(doc, "nope")
+
+
+def test_relations_and_deployments_patch_by_natural_key():
+    rel = [
+        {"from": "russia", "to": "regime", "type": "support", "kind": "air", "intensity": 0.8},
+        {"from": "isis", "to": "regime", "type": "hostility", "intensity": 1},
+    ]
+    out = merge_patch(
+        rel, {"russia>regime:support:air": {"intensity": 0.2}, "isis>regime:hostility": None}
+    )
+    assert out == [
+        {"from": "russia", "to": "regime", "type": "support", "kind": "air", "intensity": 0.2}
+    ]
+    dep = [{"faction": "regime", "region": "homs", "fighters": 100}]
+    assert merge_patch(dep, {"regime@homs": {"fighters": 5}})[0]["fighters"] == 5
+
+
+def test_a_quantity_replaces_a_quantity_whole():
+    target = {"x": {"dist": "triangular", "low": 1, "mode": 2, "high": 3, "src": "a"}}
+    assert merge_patch(target, {"x": {"value": 0, "src": "b"}}) == {"x": {"value": 0, "src": "b"}}
+    assert merge_patch(target, {"x": {"value": 0, "dist": None}}) == {"x": {"value": 0}}

@@ -82,6 +82,7 @@ def check(s: Scenario) -> Iterator[Finding]:
             yield from _bounded(
                 ("actors", i, "capabilities", key), q, 0, float("inf"), "a capability"
             )
+        yield from _bounded(("actors", i, "alignment"), a.alignment, 0, 1, "an alignment")
 
     # factions: every member an actor, each actor in at most one faction
     owner: dict[str, str] = {}
@@ -189,6 +190,25 @@ def check(s: Scenario) -> Iterator[Finding]:
                     "not a strategy of that player",
                     st,
                     tuple(g.players.get(player, [])),
+                )
+        all_strategies = tuple(x for strats in g.players.values() for x in strats)
+        for strat, effects in g.effects.items():
+            if strat not in all_strategies:
+                yield (
+                    ("games", i, "effects", strat),
+                    "not a strategy of this game",
+                    strat,
+                    all_strategies,
+                )
+            for j, e in enumerate(effects):
+                yield from _check_effect(
+                    ("games", i, "effects", strat, j),
+                    e,
+                    actors,
+                    factions,
+                    regions,
+                    issues,
+                    series_ids,
                 )
         for j, pay in enumerate(g.payoffs):
             p = ("games", i, "payoffs", j)

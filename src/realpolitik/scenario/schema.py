@@ -177,6 +177,9 @@ class Actor(Sourced):
     level: Level
     kind: ActorKind = "state"
     capabilities: dict[str, Quantity] = Field(default_factory=dict)
+    alignment: Quantity | None = Field(
+        default=None, description="0 = with the United States … 1 = with Russia"
+    )
     description: str | None = None
 
 
@@ -377,6 +380,9 @@ class Game(Sourced):
         default_factory=dict, description="each player's strategy at the start"
     )
     payoffs: list[Payoff] = Field(default_factory=list)
+    effects: dict[Id, list[Effect]] = Field(
+        default_factory=dict, description="what adopting a strategy does, by strategy id"
+    )
 
     @field_validator("players")
     @classmethod
