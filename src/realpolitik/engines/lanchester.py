@@ -160,39 +160,48 @@ def attrition_substeps(X, A1, A2, W, c, p, q, dt, n_sub):  # pragma: no cover - 
     lost = np.zeros_like(X)
     for m in numba.prange(M):
         idx = np.empty(F, np.int64)
-        xp = np.empty(F)
-        xq = np.empty(F)
+        x = np.empty(F)
+        cc = np.empty(F)
+        w = np.empty((F, F))
+        a1 = np.empty((F, F))
+        a2 = np.empty((F, F))
         z = np.empty(F)
         dl = np.empty(F)
+        pm, pq = p[m], p[m] + q[m]
         for r in range(R):
             n = 0  # factions present; presence can only end within the month
             for i in range(F):
                 if out[m, i, r] > 0.0:
                     idx[n] = i
+                    x[n] = out[m, i, r]
+                    cc[n] = c[m, i, r]
                     n += 1
             if n < 2:
                 continue
+            for a in range(n):
+                for b in range(n):
+                    w[a, b] = W[m, idx[a], idx[b]]
+                    a1[a, b] = A1[m, idx[a], idx[b]]
+                    a2[a, b] = A2[m, idx[a], idx[b]]
             for _ in range(n_sub):
-                for a in range(n):
-                    xi = out[m, idx[a], r]
-                    xp[a] = _powk(xi, p[m])
-                    xq[a] = _powk(xi, q[m])
-                for a in range(n):
-                    i = idx[a]
+                for a in range(n):  # z_i = c_i·(X_i/S_i)^p, S_i = Σ_k w_ik·X_k
                     s = 0.0
                     for b in range(n):
-                        s += W[m, i, idx[b]] * out[m, idx[b], r]
-                    z[a] = c[m, i, r] * xp[a] / _powk(s, p[m]) if s > 0.0 and xp[a] > 0.0 else 0.0
-                for b in range(n):
-                    j = idx[b]
-                    xj = out[m, j, r]
+                        s += w[a, b] * x[b]
+                    z[a] = cc[a] * _powk(x[a] / s, pm) if s > 0.0 else 0.0
+                for b in range(n):  # loss_j = X_j^(p+q)·Σ_i A1_ij·z_i + X_j^(p+1)·Σ_i A2_ij·z_i
                     v1 = 0.0
                     v2 = 0.0
                     for a in range(n):
-                        v1 += A1[m, idx[a], j] * z[a]
-                        v2 += A2[m, idx[a], j] * z[a]
-                    dl[b] = min(xj, dt * xp[b] * (xq[b] * v1 + xj * v2)) if xj > 0.0 else 0.0
+                        v1 += a1[a, b] * z[a]
+                        v2 += a2[a, b] * z[a]
+                    d = _powk(x[b], pq) * v1
+                    if v2 > 0.0:
+                        d += _powk(x[b], pm) * x[b] * v2
+                    dl[b] = min(x[b], dt * d)
                 for b in range(n):
-                    out[m, idx[b], r] -= dl[b]
-                    lost[m, idx[b], r] += dl[b]
+                    x[b] -= dl[b]
+            for b in range(n):
+                lost[m, idx[b], r] = out[m, idx[b], r] - x[b]
+                out[m, idx[b], r] = x[b]
     return out, lost
