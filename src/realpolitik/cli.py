@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -121,6 +122,31 @@ def diff(a: FileArg, b: FileArg):
     from .report.briefing import print_diff
 
     print_diff(_load_doc(a), _load_doc(b), out)
+
+
+@app.command()
+def bargain(
+    file: FileArg,
+    issue: Annotated[str, typer.Option("--issue", "-i", help="the issue id")],
+    rounds: Annotated[int, typer.Option("--rounds", "-n", min=1, max=1000, help="EUM rounds")] = 10,
+    q: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="P(status quo) when not challenging")
+    ] = 1.0,
+    no_capitulation: Annotated[
+        bool, typer.Option(help="turn off Fig. 6's capitulation offers")
+    ] = False,
+):
+    """A readable playthrough of the expected-utility model on one issue (central values)."""
+    from .engines.bargaining import Flags, trace_from_scenario
+
+    doc = _load_doc(file)
+    try:
+        text = trace_from_scenario(
+            doc.scenario, issue, rounds, Flags(q=q, capitulation=not no_capitulation)
+        )
+    except ScenarioError as exc:
+        _fail(ScenarioError([dataclasses.replace(p, file=str(file)) for p in exc.problems]))
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @questions_app.command("validate")

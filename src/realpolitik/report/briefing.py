@@ -9,6 +9,7 @@ from ..scenario.loader import ScenarioDoc
 from ..scenario.provenance import LintReport
 from ..scenario.quantities import central, describe
 from ..scenario.schema import Scenario
+from ..scenario.walk import iter_values
 from ..yamlio import format_path
 
 LEVELS = ("international", "regional", "local")
@@ -132,30 +133,12 @@ def print_lint(report: LintReport, console: Console, verbose: bool = True) -> No
     )
 
 
-def _flat_values(doc: ScenarioDoc) -> dict[str, str]:
-    from ..scenario.provenance import collect_values
-
-    out = {}
-    for rec in collect_values(doc):
-        obj = doc.scenario
-        for part in rec.path:
-            obj = (
-                obj[part]
-                if isinstance(obj, dict | list)
-                else getattr(obj, _field_name(type(obj), part))
-            )
-        out[format_path(rec.path)] = (
-            describe(obj) if not isinstance(obj, int | float) else f"{obj:g}",
-            format_path(rec.origin),
-        )
-    return out
-
-
-def _field_name(model, alias: str) -> str:
-    for name, f in model.model_fields.items():
-        if (f.alias or name) == alias:
-            return name
-    return alias
+def _flat_values(doc: ScenarioDoc) -> dict[str, tuple[str, str]]:
+    """Every number by its id-based key: (description, where its provenance comes from)."""
+    return {
+        v.key: (describe(v.value), format_path(v.owner_path) or "—")
+        for v in iter_values(doc.scenario)
+    }
 
 
 def print_diff(a: ScenarioDoc, b: ScenarioDoc, console: Console) -> None:

@@ -319,6 +319,10 @@ def central(q: Quantity) -> float:
 
 
 def describe(q: Quantity) -> str:
+    """A short human-readable form: ``3``, ``triangular(low=1, mode=2, high=5)``, ``dirichlet(κ=30; …)``."""
+    if isinstance(q, Dirichlet):
+        shares = ", ".join(f"{k}={v:g}" for k, v in q.mean_.items())
+        return f"dirichlet(κ={q.concentration:g}; {shares})"
     d = as_dist(q)
     if isinstance(d, Fixed):
         return f"{d.value:g}"
