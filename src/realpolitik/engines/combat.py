@@ -3,24 +3,25 @@
 Arrays are member × faction × region (M, F, R); regions are governorates and sites (a region tree,
 see :mod:`realpolitik.geo`); S external supply nodes. One call of :func:`step` is one month:
 
-1. **Supply** (graph reachability, vectorised over members): faction f's sources are its bases and
+1. **Supply** (graph reachability: a search per member and faction inside one compiled,
+   member-parallel kernel; :func:`supply_reach`): faction f's sources are its bases and
    the regions next to the external supply nodes open to it; supply spreads through regions f holds
    (share > θ, the contract's capture threshold). A region is *supplied* if reached or next to a
    reached region. Effectiveness e ← min(1, e + recovery) if supplied, else e ← e·(1 − decay).
 2. **Air support** saturates: m = 1 + m_max·(1 − exp(−sorties/s0)).
 3. **Force-to-space** (Quinlivan 1995, *Parameters* 25(4); cf. Goode 2009, *Parameters* 39(4), who
    finds success rising with force density rather than a sharp threshold — hence coefficients,
-   not a rule): holding ties down
-   G = g_pop·population·share + g_front·front_km, where front_km sums the borders between a held
-   region and hostile-held neighbours, plus the region's internal front if it is shared with an
-   enemy. Uncommitted U = max(X − G, 0).
+   not a rule): holding ties down G = g_pop·population·share + g_front·front_km, where front_km
+   sums the borders between a held region and hostile-held neighbours, plus the region's internal
+   front if it is shared with an enemy. Uncommitted U = max(X − G, 0).
 4. **Offensive feasibility** (Mearsheimer 1989, *International Security* 13(4), the 3:1 rule):
    f can attack in r if U > 0, hostile ground is there, and e·m·U ≥ ratio·Σ_j h_fj·e_j·m_j·X_j.
 5. **Ground** (Hirshleifer 1989, *Public Choice* 63): attacker i takes from defender j with
    contest success π_ij = A_i^k / (A_i^k + D_j^k), A = e·m·U, D = e·m·X; j loses
    κ_r·s_j·min(1, Σ_i h_ij·feasible_i·π_ij), shared among attackers ∝ h_ij·feasible_i·π_ij, with the
    cap κ_r = min(1, v_max·30.44/depth_r) from a maximum rate of advance v_max (km/day; Helmbold
-   1990, CAA-RP-90-1). Shares are conserved and stay in [0, 1].
+   1990, CAA-RP-90-1): no share moves by more than κ_r in a month. Shares are conserved and stay
+   in [0, 1].
 6. **Sieges**: a site held (> θ) by a cut-off faction falls in the month with probability
    1 − exp(−λ·(1 − e)) if a hostile faction is in the site or its parent region; its share passes to
    those besiegers ∝ h·(D_site + D_parent) and its garrison is lost.
