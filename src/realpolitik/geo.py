@@ -233,5 +233,9 @@ def plot_control_map(ds, month, ax=None, syria: SyriaMap | None = None):
     ax.autoscale_view()
     ax.set_aspect("equal")
     ax.set_title(f"control, month {month}")
-    ax.legend(handles=[Patch(color=colour[f], label=f) for f in factions], loc="lower right", fontsize="small")
+    ax.legend(
+        handles=[Patch(color=colour[f], label=f) for f in factions],
+        loc="lower right",
+        fontsize="small",
+    )
     return ax
