@@ -165,6 +165,8 @@ def check(s: Scenario) -> Iterator[Finding]:
 
     if s.regions is not None:
         yield from _check_regions(s, actors, factions)
+    if s.alignment is not None:
+        yield from _check_alignment(s, actors)
 
     # games and actions: each strategy declared once per actor
     declared: dict[tuple[str, str], str] = {}
@@ -423,3 +425,35 @@ def _check_sources(s: Scenario, sources: set[str]) -> Iterator[Finding]:
                 ref,
                 tuple(sorted(sources)),
             )
+
+
+def _check_alignment(s: Scenario, actors) -> Iterator[Finding]:
+    m = s.alignment
+    players = [a for a in s.actors if a.alignment is not None]
+    if len(players) < 2:
+        yield (
+            ("alignment",),
+            "the alignment model needs at least two actors with an `alignment`",
+            len(players),
+            (),
+        )
+    for a in players:
+        if m.size not in a.capabilities:
+            yield (
+                ("alignment", "size"),
+                f"actor {a.id!r} has no capability {m.size!r}",
+                m.size,
+                tuple(a.capabilities),
+            )
+    names = {a.id for a in players}
+    for actor in m.anchors:
+        if actor not in names:
+            yield (
+                ("alignment", "anchors", actor),
+                "not an actor with an `alignment`",
+                actor,
+                tuple(sorted(names)),
+            )
+    yield from _bounded(("alignment", "beta"), m.beta, 0, float("inf"), "beta")
+    for key in ("eta_support", "eta_hostility", "eta_balance"):
+        yield from _bounded(("alignment", key), getattr(m, key), 0, 1, key)

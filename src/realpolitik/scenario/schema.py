@@ -395,6 +395,26 @@ class Game(Sourced):
         return v
 
 
+class AlignmentModel(Sourced):
+    """Settings of the landscape / heat-bath alignment model (engines/alignment.py).
+
+    Players are the actors with an ``alignment`` value; sizes are their capability ``size``; the
+    initial propensity p_ij is Σ over the declared relations between i and j (either direction) of
+    ``weights[type]``·intensity, clipped to [−1, 1]; ``anchors`` pin actors to camp ``A`` (with the
+    United States) or ``B`` (with Russia).
+    """
+
+    size: str = Field(description="the actor capability used as size s_i")
+    beta: Quantity = Field(description="inverse temperature per unit of size²")
+    weights: dict[Literal["propensity", "alliance", "support", "hostility"], float]
+    anchors: dict[Id, Literal["A", "B"]]
+    sweeps: int = Field(default=1, ge=1, le=100)
+    eta_support: Quantity = 0.0
+    eta_hostility: Quantity = 0.0
+    eta_balance: Quantity = 0.0
+    ctd_updates: int = Field(default=0, ge=0, le=10000)
+
+
 class Action(Sourced):
     """A hazard act: ``id`` is the strategy id in the vocabulary, ``actor`` the actor it belongs to."""
 
@@ -455,6 +475,7 @@ class Scenario(Strict):
     issues: list[Issue]
     offices: list[Office] = Field(default_factory=list)
     regions: Regions | None = None
+    alignment: AlignmentModel | None = None
     games: list[Game] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     series: list[Series] = Field(default_factory=list)

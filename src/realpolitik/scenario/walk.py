@@ -23,6 +23,7 @@ SECTIONS = (
     "issues",
     "offices",
     "regions",
+    "alignment",
     "games",
     "actions",
     "series",
