@@ -328,3 +328,28 @@ def test_cut_off_effectiveness_decays_at_the_monthly_rate():
     assert not out.supplied[:, 0, 0].any() and out.supplied[:, 1, 1].all()
     assert np.allclose(state.effectiveness[:, 0, 0], (1 - params.supply_decay) ** 3)
     assert np.allclose(state.effectiveness[:, 1, 1], 1.0)
+
+
+@pytest.mark.parametrize(
+    "drivers, message",
+    [
+        ({"air_sorties": np.full((3, 5), np.nan)}, "NaN"),
+        ({"air_sorties": -np.ones((3, 5))}, "air_sorties' must be >= 0"),
+        ({"hostility": np.full((3, 5, 5), 2.0)}, r"hostility' must lie in \[0, 1\]"),
+    ],
+)
+def test_bad_drivers_raise(drivers, message):
+    params = synthetic(flagship_structure(), 3, 0)
+    with pytest.raises(ValueError, match=message):
+        combat.step(combat.init_state(params, 3), params, drivers, 0, MemberRNG(1, 0, 3))
+
+
+def test_withdrawals_never_make_forces_negative():
+    params = synthetic(flagship_structure(), 3, 0)
+    pulled = {"reinforcements": -1e7 * np.ones((3, 5))}
+    placed = {"reinforcements": -1e7 * np.ones((3, 5, len(params.regions)))}
+    for drivers in (pulled, placed):
+        state, out = combat.step(
+            combat.init_state(params, 3), params, drivers, 0, MemberRNG(1, 0, 3)
+        )
+        assert (state.forces >= 0).all() and np.isfinite(state.forces).all()

@@ -73,8 +73,9 @@ substeps                 int        Euler sub-steps per month for attrition
 =======================  =========  ==============================================================
 
 Drivers (optional keys): ``air_sorties`` (M, F) or (M, F, R) [sorties/month];
-``reinforcements`` (M, F) pooled or (M, F, R) placed [fighters]; ``hostility`` (M, F, F);
-``supply_access`` (M, F, S) bool.
+``reinforcements`` (M, F) pooled or (M, F, R) placed [fighters; negative = withdrawal, capped at
+the mobile pool or at the region's forces]; ``hostility`` (M, F, F); ``supply_access`` (M, F, S) bool. Unknown keys are ignored;
+non-finite values, negative sorties or hostility outside [0, 1] raise ValueError.
 """
 
 from __future__ import annotations
@@ -391,9 +392,21 @@ def _ground(control, att, dfn, hostile, feasible, kappa, k):  # pragma: no cover
     return out
 
 
+def _check_drivers(drivers) -> None:
+    for key in ("air_sorties", "reinforcements", "hostility"):
+        if key in drivers and not np.all(np.isfinite(drivers[key])):
+            raise ValueError(f"combat driver {key!r} contains NaN or inf")
+    if np.any(np.asarray(drivers.get("air_sorties", 0.0)) < 0):
+        raise ValueError("combat driver 'air_sorties' must be >= 0 (sorties per month)")
+    h = np.asarray(drivers.get("hostility", 0.0))
+    if np.any((h < 0) | (h > 1)):
+        raise ValueError("combat driver 'hostility' must lie in [0, 1]")
+
+
 def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     """Advance one month; returns (State, Outputs). See the module docstring for the order."""
     P, drivers = params, drivers or {}
+    _check_drivers(drivers)
     M, F, R = state.control.shape
     col = (slice(None), None, None)
     live = ~P.static
@@ -452,9 +465,9 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     # 8. recruitment and redeployment
     reinf = np.asarray(drivers.get("reinforcements", np.zeros((M, F))), float)
     if reinf.ndim == 3:
-        X, reinf = X + reinf, np.zeros((M, F))
+        X, reinf = np.maximum(X + reinf, 0.0), np.zeros((M, F))
     mobile = P.redeploy_rate[col] * X * supplied
-    pool = mobile.sum(axis=2) + P.recruitment + reinf
+    pool = np.maximum(mobile.sum(axis=2) + P.recruitment + reinf, 0.0)
     want = (garrison + np.matmul(hostile, X)) * supplied
     wsum = want.sum(axis=2, keepdims=True)
     for fallback in (X * supplied, np.broadcast_to(P.base, (M, F, R)).astype(float)):
