@@ -74,8 +74,9 @@ substeps                 int        Euler sub-steps per month for attrition
 
 Drivers (optional keys): ``air_sorties`` (M, F) or (M, F, R) [sorties/month];
 ``reinforcements`` (M, F) pooled or (M, F, R) placed [fighters; negative = withdrawal, capped at
-the mobile pool or at the region's forces]; ``hostility`` (M, F, F); ``supply_access`` (M, F, S) bool. Unknown keys are ignored;
-non-finite values, negative sorties or hostility outside [0, 1] raise ValueError.
+the mobile pool or at the region's forces]; ``hostility`` (M, F, F); ``supply_access`` (M, F, S)
+bool. Unknown keys are ignored; non-finite values, negative sorties or hostility outside [0, 1]
+raise ValueError.
 """
 
 from __future__ import annotations
