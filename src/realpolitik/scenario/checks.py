@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from .quantities import as_dist
 from .schema import Scenario
+from .sections import check_sections
 
 Finding = tuple[tuple, str, object, tuple]
 
@@ -293,6 +294,7 @@ def check(s: Scenario) -> Iterator[Finding]:
                 )
 
     yield from _check_sources(s, sources)
+    yield from check_sections(s)
 
 
 def _check_effect(p, e, actors, factions, regions, issues, series_ids) -> Iterator[Finding]:

@@ -155,6 +155,10 @@ class Meta(Strict):
         default=None, description="the analysis, relative to the scenario file"
     )
     description: str | None = None
+    feature_sd: dict[str, Quantity] = Field(
+        default_factory=dict,
+        description="assumed sd of each hazard driver (feature name or spec), for the doubling cap",
+    )
 
 
 class SourceEntry(Strict):
@@ -426,6 +430,9 @@ class Action(Sourced):
     base_rate: BaseRate
     drivers: dict[str, Quantity] = Field(default_factory=dict)
     effects: list[Effect] = Field(default_factory=list)
+    cap_exception: list[str] = Field(
+        default_factory=list, description="drivers whose source allows more than doubling the odds"
+    )
 
 
 SeriesKind = Literal["stock", "flow", "count"]
@@ -466,6 +473,9 @@ class Counterfactual(Strict):
     do: list[Do] = Field(default_factory=list)
 
 
+from .sections import Council, Leadership, Population  # noqa: E402  (sections use Quantity)
+
+
 class Scenario(Strict):
     meta: Meta
     sources: dict[Id, SourceEntry] = Field(default_factory=dict)
@@ -481,6 +491,9 @@ class Scenario(Strict):
     series: list[Series] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     counterfactuals: list[Counterfactual] = Field(default_factory=list)
+    leadership: list[Leadership] = Field(default_factory=list)
+    council: Council | None = None
+    population: Population | None = None
 
     # lookups -----------------------------------------------------------------------------
     def actor_ids(self) -> list[str]:
@@ -499,6 +512,8 @@ class Scenario(Strict):
             for player, strats in g.players.items():
                 out.setdefault(player, []).extend(strats)
         for a in self.actions:
+            out.setdefault(a.actor, []).append(a.id)
+        for a in self.council.acts if self.council else ():
             out.setdefault(a.actor, []).append(a.id)
         return out
 

@@ -28,6 +28,9 @@ SECTIONS = (
     "actions",
     "series",
     "events",
+    "leadership",
+    "council",
+    "population",
 )
 
 
