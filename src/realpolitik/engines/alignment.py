@@ -66,6 +66,7 @@ class Params:
     eta_hostility: np.ndarray | float = 0.0
     eta_balance: np.ndarray | float = 0.0
     ctd_updates: int = 0
+    initial: np.ndarray | None = None  # (member|1, n) starting alignment 0…1; camp B where > ½
 
 
 @dataclass
@@ -185,10 +186,16 @@ def ctd_update(
 def init_state(params: Params, n_members: int) -> State:
     n = len(params.actors)
     p = np.array(params.propensity, float)  # (1, n, n) stays shared until member drivers split it
-    spin = np.where(np.asarray(params.anchor) < 0, -1.0, 1.0)
+    anchor = np.asarray(params.anchor)
+    start = np.zeros((1, n)) if params.initial is None else np.asarray(params.initial, float)
+    spin = np.where(start > 0.5, -1.0, 1.0)
+    spin = np.where(anchor < 0, -1.0, np.where(anchor > 0, 1.0, spin))
     spin = np.broadcast_to(spin, (n_members, n)).copy()
+    alignment = np.broadcast_to(
+        start if params.initial is not None else (1 - spin) / 2, (n_members, n)
+    )
     sign = np.broadcast_to(np.where(p >= 0, 1.0, -1.0) * (1 - np.eye(n)), (n_members, n, n)).copy()
-    return State(spin, p, sign, (1 - spin) / 2, balance_index(sign))
+    return State(spin, p, sign, alignment.copy(), balance_index(sign))
 
 
 def _drift(p: np.ndarray, params: Params, drivers: Mapping) -> np.ndarray:

@@ -431,31 +431,26 @@ def _check_sources(s: Scenario, sources: set[str]) -> Iterator[Finding]:
 
 def _check_alignment(s: Scenario, actors) -> Iterator[Finding]:
     m = s.alignment
-    players = [a for a in s.actors if a.alignment is not None]
-    if len(players) < 2:
-        yield (
-            ("alignment",),
-            "the alignment model needs at least two actors with an `alignment`",
-            len(players),
-            (),
-        )
-    for a in players:
-        if m.size not in a.capabilities:
+    by_id = {a.id: a for a in s.actors}
+    names = m.players or [a.id for a in s.actors if a.alignment is not None]
+    if len(names) < 2:
+        yield (("alignment",), "the alignment model needs at least two players", len(names), ())
+    for j, actor in enumerate(names):
+        a = by_id.get(actor)
+        if a is None:
+            yield (("alignment", "players", j), "unknown actor id", actor, tuple(sorted(actors)))
+        elif a.alignment is None:
+            yield (("alignment", "players", j), "a player needs an `alignment` value", actor, ())
+        elif not any(c in a.capabilities for c in m.size):
             yield (
                 ("alignment", "size"),
-                f"actor {a.id!r} has no capability {m.size!r}",
+                f"actor {actor!r} has none of these capabilities",
                 m.size,
                 tuple(a.capabilities),
             )
-    names = {a.id for a in players}
     for actor in m.anchors:
         if actor not in names:
-            yield (
-                ("alignment", "anchors", actor),
-                "not an actor with an `alignment`",
-                actor,
-                tuple(sorted(names)),
-            )
+            yield (("alignment", "anchors", actor), "not a player", actor, tuple(names))
     yield from _bounded(("alignment", "beta"), m.beta, 0, float("inf"), "beta")
     for key in ("eta_support", "eta_hostility", "eta_balance"):
         yield from _bounded(("alignment", key), getattr(m, key), 0, 1, key)

@@ -402,15 +402,20 @@ class Game(Sourced):
 class AlignmentModel(Sourced):
     """Settings of the landscape / heat-bath alignment model (engines/alignment.py).
 
-    Players are the actors with an ``alignment`` value; sizes are their capability ``size``; the
-    initial propensity p_ij is Σ over the declared relations between i and j (either direction) of
-    ``weights[type]``·intensity, clipped to [−1, 1]; ``anchors`` pin actors to camp ``A`` (with the
+    Players are ``players`` (default: every actor with an ``alignment`` value); a player's size is its
+    first capability named in ``size``; the
+    initial propensity p_ij is ``weights[ideal_point]``·(1 − 2|a_i − a_j|) for the actors' initial
+    alignments a (the ideal-point rule) plus Σ over the declared relations between i and j (either
+    direction) of ``weights[type]``·intensity, clipped to [−1, 1]; ``anchors`` pin actors to camp ``A`` (with the
     United States) or ``B`` (with Russia).
     """
 
-    size: str = Field(description="the actor capability used as size s_i")
+    players: list[Id] = Field(default_factory=list)
+    size: list[str] = Field(
+        min_length=1, description="capabilities used as size s_i, first present wins"
+    )
     beta: Quantity = Field(description="inverse temperature per unit of size²")
-    weights: dict[Literal["propensity", "alliance", "support", "hostility"], float]
+    weights: dict[Literal["ideal_point", "propensity", "alliance", "support", "hostility"], float]
     anchors: dict[Id, Literal["A", "B"]]
     sweeps: int = Field(default=1, ge=1, le=100)
     eta_support: Quantity = 0.0

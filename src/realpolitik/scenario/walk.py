@@ -47,10 +47,15 @@ def has_provenance(node) -> bool:
     return isinstance(node, Sourced) and node.has_provenance()
 
 
-def _label(item, index: int) -> str:
+def relation_label(r: Relation) -> str:
+    """A relation's stable name: ``from>to:type`` plus ``:kind`` when it has one."""
+    return f"{r.from_}>{r.to}:{r.type}" + (f":{r.kind}" if r.kind else "")
+
+
+def item_label(item, index: int) -> str:
     """A list item's stable name: its id, or what identifies it."""
     if isinstance(item, Relation):
-        return f"{item.from_}>{item.to}:{item.type}" + (f":{item.kind}" if item.kind else "")
+        return relation_label(item)
     if isinstance(item, Deployment):
         return f"{item.faction}@{item.region}"
     if isinstance(item, Adjacency):
@@ -85,7 +90,7 @@ def iter_values(s: Scenario) -> Iterator[Value]:
                 yield from visit(v, (*path, k), f"{key}.{k}", owner, owner_path)
         elif isinstance(obj, list):
             for i, v in enumerate(obj):
-                yield from visit(v, (*path, i), f"{key}.{_label(v, i)}", owner, owner_path)
+                yield from visit(v, (*path, i), f"{key}.{item_label(v, i)}", owner, owner_path)
         elif isinstance(obj, int | float) and not isinstance(obj, bool):
             yield Value(path, key, obj, owner, owner_path)
 
