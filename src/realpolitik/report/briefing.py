@@ -133,10 +133,10 @@ def print_lint(report: LintReport, console: Console, verbose: bool = True) -> No
     )
 
 
-def _flat_values(doc: ScenarioDoc) -> dict[str, tuple[str, str]]:
-    """Every number by its id-based key: (description, where its provenance comes from)."""
+def _flat_values(doc: ScenarioDoc) -> dict[str, tuple[str, str, str]]:
+    """Every number by its id-based key: (description, provenance origin, exact form for comparing)."""
     return {
-        v.key: (describe(v.value), format_path(v.owner_path) or "—")
+        v.key: (describe(v.value), format_path(v.owner_path) or "—", repr(v.value))
         for v in iter_values(doc.scenario)
     }
 
@@ -149,7 +149,7 @@ def print_diff(a: ScenarioDoc, b: ScenarioDoc, console: Console) -> None:
     n = 0
     for key in sorted(set(va) | set(vb)):
         x, y = va.get(key), vb.get(key)
-        if (x and x[0]) != (y and y[0]):
+        if (x and x[2]) != (y and y[2]):
             n += 1
             t.add_row(key, x[0] if x else "—", y[0] if y else "—", (y or x)[1])
     console.print(t)

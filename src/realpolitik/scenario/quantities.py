@@ -321,14 +321,14 @@ def central(q: Quantity) -> float:
 def describe(q: Quantity) -> str:
     """A short human-readable form: ``3``, ``triangular(low=1, mode=2, high=5)``, ``dirichlet(κ=30; …)``."""
     if isinstance(q, Dirichlet):
-        shares = ", ".join(f"{k}={v:g}" for k, v in q.mean_.items())
-        return f"dirichlet(κ={q.concentration:g}; {shares})"
+        shares = ", ".join(f"{k}={v:.4g}" for k, v in q.mean_.items())
+        return f"dirichlet(κ={q.concentration:.4g}; {shares})"
     d = as_dist(q)
     if isinstance(d, Fixed):
-        return f"{d.value:g}"
+        return f"{d.value:.4g}"
     params = {
         k: v
         for k, v in d.model_dump(by_alias=True).items()
         if k not in ("dist", "seed", "cite", "judgement", "src", "derivation") and v is not None
     }
-    return f"{d.dist}(" + ", ".join(f"{k}={v:g}" for k, v in params.items()) + ")"
+    return f"{d.dist}(" + ", ".join(f"{k}={v:.4g}" for k, v in params.items()) + ")"

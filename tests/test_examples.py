@@ -1,0 +1,25 @@
+"""The scenarios shipped as examples validate and lint clean (the README quotes one)."""
+
+import pytest
+
+from realpolitik.scenario import load_doc
+from realpolitik.scenario.provenance import lint
+
+from .conftest import ROOT
+
+EXAMPLES = sorted((ROOT / "scenarios").rglob("*.yaml")) + sorted(
+    (ROOT / "data/bargaining").glob("*.yaml")
+)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_lints_clean(path):
+    report = lint(load_doc(path))
+    assert report.ok, [str(p) for p in report.problems]
+
+
+def test_readme_example_is_the_shipped_file():
+    readme = (ROOT / "README.md").read_text()
+    example = (ROOT / "scenarios/examples/assad-role-small.yaml").read_text()
+    body = example.split("\n", 1)[1]  # the file's first line is a comment
+    assert body.strip() in readme
