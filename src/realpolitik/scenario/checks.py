@@ -295,6 +295,9 @@ def check(s: Scenario) -> Iterator[Finding]:
 
     yield from _check_sources(s, sources)
     yield from check_sections(s)
+    from .military import check_combat  # imported late: military imports schema
+
+    yield from check_combat(s)
 
 
 def _check_effect(p, e, actors, factions, regions, issues, series_ids) -> Iterator[Finding]:

@@ -197,6 +197,12 @@ class Faction(Sourced):
     supply_nodes: list[Id] = Field(default_factory=list)
     guerrilla: bool = False
     parameters: dict[str, Quantity] = Field(default_factory=dict)
+    recruitment: Quantity | None = Field(
+        default=None, description="combat: new fighters per month, gross [persons/month]"
+    )
+    static: bool = Field(
+        default=False, description="combat: shares frozen, never fights (e.g. an occupied zone)"
+    )
 
 
 class Relation(Sourced):
@@ -313,6 +319,12 @@ class Region(Sourced):
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     control: ControlShares | None = None
+    depth_km: Quantity | None = Field(
+        default=None, description="combat: depth an advance covers to take it all (default √area)"
+    )
+    internal_front_km: Quantity | None = Field(
+        default=None, description="combat: front inside it if shared with an enemy (default √area)"
+    )
 
 
 class Adjacency(Strict):
@@ -478,6 +490,7 @@ class Counterfactual(Strict):
     do: list[Do] = Field(default_factory=list)
 
 
+from .military import CombatModel  # noqa: E402  (uses Quantity)
 from .sections import Council, Leadership, Population  # noqa: E402  (sections use Quantity)
 
 
@@ -499,6 +512,7 @@ class Scenario(Strict):
     leadership: list[Leadership] = Field(default_factory=list)
     council: Council | None = None
     population: Population | None = None
+    combat: CombatModel | None = None
 
     # lookups -----------------------------------------------------------------------------
     def actor_ids(self) -> list[str]:

@@ -31,6 +31,7 @@ SECTIONS = (
     "leadership",
     "council",
     "population",
+    "combat",
 )
 
 
