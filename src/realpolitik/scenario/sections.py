@@ -204,7 +204,7 @@ def check_sections(s) -> Iterator[tuple]:
                     tuple(office.successors),
                 )
         yield from _ref((*p, "ties"), ld.ties, relation_labels(s), "relation")
-        yield from _bounded((*p, "coup_proof_odds"), ld.coup_proof_odds, 1e-9, np.inf, "odds")
+        yield from _bounded((*p, "coup_proof_odds"), ld.coup_proof_odds, 0, np.inf, "odds")
     if s.council is not None:
         yield from _check_council(s, actors, series)
     if s.population is not None:
