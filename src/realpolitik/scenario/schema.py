@@ -184,6 +184,10 @@ class Actor(Sourced):
     alignment: Quantity | None = Field(
         default=None, description="0 = with the United States … 1 = with Russia"
     )
+    ideal_point: Quantity | None = Field(
+        default=None,
+        description="UN General Assembly ideal point (Bailey, Strezhnev & Voeten 2017)",
+    )
     description: str | None = None
 
 
@@ -416,10 +420,11 @@ class AlignmentModel(Sourced):
 
     Players are ``players`` (default: every actor with an ``alignment`` value); a player's size is its
     first capability named in ``size``; the
-    initial propensity p_ij is ``weights[ideal_point]``·(1 − 2|a_i − a_j|) for the actors' initial
-    alignments a (the ideal-point rule) plus Σ over the declared relations between i and j (either
-    direction) of ``weights[type]``·intensity, clipped to [−1, 1]; ``anchors`` pin actors to camp ``A`` (with the
-    United States) or ``B`` (with Russia).
+    initial propensity p_ij is ``weights[ideal_point]``·(1 − 2|x_i − x_j|/R) with x the actors'
+    ``ideal_point`` and R = ``ideal_point_range`` where both actors have one and R is declared, else
+    (the stand-in) ``weights[ideal_point]``·(1 − 2|a_i − a_j|) on the initial alignments a; plus Σ over
+    the declared relations between i and j (either direction) of ``weights[type]``·intensity, clipped
+    to [−1, 1]; ``anchors`` pin actors to camp ``A`` (with the United States) or ``B`` (with Russia).
     """
 
     players: list[Id] = Field(default_factory=list)
@@ -427,6 +432,10 @@ class AlignmentModel(Sourced):
         min_length=1, description="capabilities used as size s_i, first present wins"
     )
     beta: Quantity = Field(description="inverse temperature per unit of size²")
+    ideal_point_range: Quantity | None = Field(
+        default=None,
+        description="R: range of the UNGA ideal points over all UN members that session",
+    )
     weights: dict[Literal["ideal_point", "propensity", "alliance", "support", "hostility"], float]
     anchors: dict[Id, Literal["A", "B"]]
     sweeps: int = Field(default=1, ge=1, le=100)
