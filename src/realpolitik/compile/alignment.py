@@ -3,10 +3,13 @@
 Players are ``alignment.players`` (default: the actors with an ``alignment`` value). Per member:
 
 * size s_i = the actor's first capability named in ``alignment.size``;
-* propensity p_ij = clip(w_ideal·(1 − 2|a_i − a_j|) + Σ_r w[type_r]·intensity_r, −1, 1), with a the
-  initial alignments on the US–Russia axis (the ideal-point rule of engines/alignment.py, with the
-  scenario's alignment as the ideal point) and r the relations between i and j in either direction
-  (``alignment.weights``); symmetric with a zero diagonal;
+* propensity p_ij = clip(w_ideal·u_ij + Σ_r w[type_r]·intensity_r, −1, 1) with r the relations
+  between i and j in either direction (``alignment.weights``); symmetric with a zero diagonal. The
+  ideal-point term of engines/alignment.py is u_ij = 1 − 2|x_i − x_j|/R on the actors' UN General
+  Assembly ideal points x (``ideal_point``) and their range R over all UN members that session
+  (``alignment.ideal_point_range``), for every pair where both actors have an ideal point and R is
+  declared; other pairs (non-state actors, or no R) fall back to the stand-in
+  u_ij = 1 − 2|a_i − a_j| on the initial alignments a (0 = with the US … 1 = with Russia);
 * initial alignment = the actor's ``alignment`` draw (camp B, with Russia, where it is above ½);
 * anchors pin the actors named in ``alignment.anchors`` to camp A or B.
 """
@@ -16,12 +19,46 @@ from __future__ import annotations
 import numpy as np
 
 from ..engines import alignment as engine
+from ..errors import Problem, ScenarioError, short_repr
 from ..scenario.schema import Scenario
 from ..scenario.walk import relation_label
 
 
 def players(s: Scenario) -> list[str]:
     return list(s.alignment.players) or [a.id for a in s.actors if a.alignment is not None]
+
+
+def ideal_point_term(
+    s: Scenario, ids: list[str], samples: dict[str, np.ndarray], initial: np.ndarray
+) -> np.ndarray:
+    """u_ij (member, n, n): 1 − 2|x_i − x_j|/R where both have ideal points, else 1 − 2|a_i − a_j|."""
+    u = 1 - 2 * np.abs(initial[:, :, None] - initial[:, None, :])
+    by_id = {a.id: a for a in s.actors}
+    has = np.array([by_id[a].ideal_point is not None for a in ids])
+    if s.alignment.ideal_point_range is None or not has.any():
+        return u
+    r = np.asarray(samples["alignment.ideal_point_range"], float)
+    if not np.all(np.isfinite(r)) or np.any(r <= 0):
+        raise ScenarioError(
+            [
+                Problem(
+                    "alignment",
+                    None,
+                    None,
+                    "alignment.ideal_point_range",
+                    "must be > 0",
+                    short_repr(r.min()),
+                    (),
+                )
+            ]
+        )
+    x = np.stack(
+        [samples[f"actors.{a}.ideal_point"] if h else np.zeros_like(r) for a, h in zip(ids, has)],
+        axis=1,
+    )
+    both = has[:, None] & has[None, :]
+    ideal = 1 - 2 * np.abs(x[:, :, None] - x[:, None, :]) / r[:, None, None]
+    return np.where(both, ideal, u)
 
 
 def compile_alignment(s: Scenario, samples: dict[str, np.ndarray], n_members: int) -> engine.Params:
@@ -35,9 +72,7 @@ def compile_alignment(s: Scenario, samples: dict[str, np.ndarray], n_members: in
     size_key = {a: next(c for c in m.size if c in by_id[a].capabilities) for a in ids}
     size = np.stack([samples[f"actors.{a}.capabilities.{size_key[a]}"] for a in ids], axis=1)
     initial = np.stack([samples[f"actors.{a}.alignment"] for a in ids], axis=1)
-    p = m.weights.get("ideal_point", 0.0) * (
-        1 - 2 * np.abs(initial[:, :, None] - initial[:, None, :])
-    )
+    p = m.weights.get("ideal_point", 0.0) * ideal_point_term(s, ids, samples, initial)
     for r in s.relations:
         w = m.weights.get(r.type, 0.0)
         if w == 0.0 or r.from_ not in index or r.to not in index:
