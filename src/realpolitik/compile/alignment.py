@@ -53,7 +53,10 @@ def ideal_point_term(
             ]
         )
     x = np.stack(
-        [samples[f"actors.{a}.ideal_point"] if h else np.zeros_like(r) for a, h in zip(ids, has)],
+        [
+            samples[f"actors.{a}.ideal_point"] if h else np.zeros_like(r)
+            for a, h in zip(ids, has, strict=True)
+        ],
         axis=1,
     )
     both = has[:, None] & has[None, :]
