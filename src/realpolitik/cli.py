@@ -149,6 +149,20 @@ def bargain(
     out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
+def _check_questions(file: Path, doc) -> int:
+    """Load a question file and check its ids against the scenario; exit 2 on any problem."""
+    from .questions import check_ids, load_questions
+
+    try:
+        qs = load_questions(file)
+    except ScenarioError as exc:
+        _fail(exc)
+    problems = check_ids(qs, doc.scenario.known_ids())
+    if problems:
+        _fail(ScenarioError(problems))
+    return len(qs)
+
+
 @questions_app.command("validate")
 def questions_validate(
     file: Annotated[Path, typer.Argument(help="a question (or outcome) file")],
@@ -157,18 +171,10 @@ def questions_validate(
     ],
 ):
     """Check a question file and that every id it uses exists in the scenario."""
-    from .questions import check_ids, load_questions
-
     doc = _load_doc(scenario)
-    try:
-        qs = load_questions(file)
-    except ScenarioError as exc:
-        _fail(exc)
-    problems = check_ids(qs, doc.scenario.known_ids())
-    if problems:
-        _fail(ScenarioError(problems))
+    n = _check_questions(file, doc)
     out.print(
-        f"[green]ok[/green] {file}: {len(qs)} questions; every id they use exists in {doc.scenario.meta.id}"
+        f"[green]ok[/green] {file}: {n} questions; every id they use exists in {doc.scenario.meta.id}"
     )
 
 
@@ -182,7 +188,6 @@ def demo(
     ),
 ):
     """What `make demo` shows: the flagship validated, linted and briefed, its questions checked."""
-    from .questions import check_ids, load_questions
     from .report.briefing import briefing, print_lint
     from .scenario.provenance import lint as run_lint
 
@@ -192,13 +197,5 @@ def demo(
     print_lint(report, out, verbose=False)
     if not report.ok:
         _fail(ScenarioError(report.problems))
-    try:
-        qs = load_questions(questions)
-    except ScenarioError as exc:
-        _fail(exc)
-    problems = check_ids(qs, doc.scenario.known_ids())
-    if problems:
-        _fail(ScenarioError(problems))
-    out.print(
-        f"[green]ok[/green] {len(qs)} forecast questions; every id they use exists in the scenario"
-    )
+    n = _check_questions(questions, doc)
+    out.print(f"[green]ok[/green] {n} forecast questions; every id they use exists in the scenario")
