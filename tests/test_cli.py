@@ -80,3 +80,23 @@ def test_bargain_trace():
 def test_missing_file_exits_2():
     r = run("validate", "does-not-exist.yaml")
     assert r.exit_code == 2 and "cannot read file" in r.output
+
+
+def test_questions_validate_reads_outcome_files_and_reports_unowned(tmp_path):
+    r = run(
+        "questions",
+        "validate",
+        str(ROOT / "data/questions/outcomes-dev.yaml"),
+        "--scenario",
+        FLAGSHIP,
+    )
+    assert r.exit_code == 0, r.output
+    # a question about a series no mechanism owns is reported
+    q = tmp_path / "q.yaml"
+    q.write_text(
+        "- id: vetoes\n  level: international\n  text: How many?\n"
+        "  query: {kind: value, series: vetoes, 'on': 2016-01-31, unit: count-since-2015-10-05}\n"
+        "  article: null\n"
+    )
+    r = run("questions", "validate", str(q), "--scenario", MINI)
+    assert r.exit_code == 2 and "vetoes" in r.output and "q.yaml:" in r.output

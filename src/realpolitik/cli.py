@@ -150,14 +150,24 @@ def bargain(
 
 
 def _check_questions(file: Path, doc) -> int:
-    """Load a question file and check its ids against the scenario; exit 2 on any problem."""
-    from .questions import check_ids, load_questions
+    """Load a question file; check its ids exist in the scenario and that a mechanism owns each
+    strategy and series it asks about; exit 2 on any problem."""
+    from . import yamlio
+    from .ownership import unowned
+    from .questions import check_ids
+    from .questions.loader import parse_questions
 
     try:
-        qs = load_questions(file)
+        data, pos = yamlio.load(file)
+        is_outcome_file = isinstance(data, list) and any(
+            isinstance(q, dict) and "outcome" in q for q in data
+        )
+        qs = parse_questions(data, pos, outcomes=is_outcome_file)
     except ScenarioError as exc:
         _fail(exc)
     problems = check_ids(qs, doc.scenario.known_ids())
+    if not problems:
+        problems = unowned(qs, doc.scenario)
     if problems:
         _fail(ScenarioError(problems))
     return len(qs)
@@ -174,7 +184,8 @@ def questions_validate(
     doc = _load_doc(scenario)
     n = _check_questions(file, doc)
     out.print(
-        f"[green]ok[/green] {file}: {n} questions; every id they use exists in {doc.scenario.meta.id}"
+        f"[green]ok[/green] {file}: {n} questions; every id they use exists in {doc.scenario.meta.id} "
+        "and is owned by a mechanism"
     )
 
 
@@ -198,4 +209,6 @@ def demo(
     if not report.ok:
         _fail(ScenarioError(report.problems))
     n = _check_questions(questions, doc)
-    out.print(f"[green]ok[/green] {n} forecast questions; every id they use exists in the scenario")
+    out.print(
+        f"[green]ok[/green] {n} forecast questions; every id exists and is owned by a mechanism"
+    )
