@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from pydantic import Field, model_validator
 
-from .quantities import Sourced
+from .quantities import Sourced, as_dist
 from .schema import Id, Quantity
 
 
@@ -66,6 +66,15 @@ _NONNEGATIVE = (
 _UNIT = ("supply_decay", "redeploy_rate")
 
 
+def _positive(path, q, what) -> Iterator[tuple]:
+    """> 0: a distribution's support may start at 0 (lognormal, gamma), its draws are still > 0."""
+    from .checks import _bounded
+
+    yield from _bounded(path, q, 0, float("inf"), what)
+    if q is not None and as_dist(q).bounds()[1] <= 0:
+        yield (path, f"{what} must be > 0", as_dist(q).bounds()[1], ())
+
+
 def check_combat(s) -> Iterator[tuple]:
     """Findings ``(path, message, value, options)`` for the combat section and the per-faction and
     per-region combat fields."""
@@ -76,7 +85,7 @@ def check_combat(s) -> Iterator[tuple]:
         yield from _bounded(("factions", i, "recruitment"), f.recruitment, 0, inf, "recruitment")
     for i, r in enumerate(s.regions.nodes if s.regions else ()):
         p = ("regions", "nodes", i)
-        yield from _bounded((*p, "depth_km"), r.depth_km, 1e-9, inf, "a depth (> 0)")
+        yield from _positive((*p, "depth_km"), r.depth_km, "a depth")
         yield from _bounded((*p, "internal_front_km"), r.internal_front_km, 0, inf, "a front")
     m = s.combat
     if m is None:
@@ -84,7 +93,7 @@ def check_combat(s) -> Iterator[tuple]:
     if s.regions is None:
         yield (("combat",), "the combat model needs a `regions` section", None, ())
     for name in _POSITIVE:
-        yield from _bounded(("combat", name), getattr(m, name), 1e-12, inf, f"{name} (> 0)")
+        yield from _positive(("combat", name), getattr(m, name), name)
     for name in _NONNEGATIVE:
         yield from _bounded(("combat", name), getattr(m, name), 0, inf, name)
     for name in _UNIT:
