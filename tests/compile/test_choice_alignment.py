@@ -7,7 +7,7 @@ from realpolitik.compile.alignment import compile_alignment, players
 from realpolitik.compile.choice import compile_choice
 from realpolitik.engines import alignment, choice
 from realpolitik.rng import MemberRNG
-from realpolitik.scenario import load_scenario
+from realpolitik.scenario import load_scenario, loads_scenario
 from realpolitik.scenario.sampling import sample_scenario
 
 from ..conftest import ROOT
@@ -54,22 +54,45 @@ def test_alignment_compiles_from_relations(flagship):
     assert (out.camp[:, us] == 1).all() and (out.camp[:, ru] == -1).all()
 
 
-def test_a_warmer_iraq_russia_propensity_moves_iraq_towards_russia(flagship):
-    """Direction (landscape theory): raising p(iraq, russia) lowers the energy of Iraq in Russia's camp."""
-    s, samples = flagship
-    n = 2000
-    samples = sample_scenario(s, 2015, 0, n)
-    base = compile_alignment(s, samples, n)
-    warm = dict(samples)
-    key = "relations.iraq>russia:propensity.intensity"
-    warm[key] = np.minimum(samples[key] + 0.5, 1.0)
-    moved = compile_alignment(s, warm, n)
-    iraq = base.actors.index("iraq")
+TRIANGLE = """
+meta: {id: triangle, title: Three-actor landscape, as_of: 2015-10-05}
+sources:
+  t: {judgement: {by: tests, date: 2026-11-25, rationale: synthetic numbers for a direction test}}
+actors:
+  - {id: usa, level: international, capabilities: {cinc: 0.14}, alignment: 0, src: t}
+  - {id: russia, level: international, capabilities: {cinc: 0.04}, alignment: 1, src: t}
+  - {id: iraq, level: regional, capabilities: {cinc: 0.005}, alignment: 0.5, src: t}
+relations:
+  - {from: iraq, to: russia, type: propensity, intensity: PROPENSITY, src: t}
+  - {from: iraq, to: usa, type: propensity, intensity: 0.3, src: t}
+issues:
+  - id: x
+    capability: cinc
+    src: t
+    positions: {usa: {position: 0, salience: 1}, russia: {position: 100, salience: 1}}
+alignment:
+  src: t
+  size: [cinc]
+  anchors: {usa: A, russia: B}
+  weights: {propensity: 1.0}
+  beta: 3000
+"""
 
-    def mean_alignment(params):
+
+def test_a_warmer_iraq_russia_propensity_moves_iraq_towards_russia():
+    """Direction (landscape theory): raising p(iraq, russia) lowers the energy of Iraq in Russia's camp,
+    so Iraq's probability of joining Russia's camp rises."""
+    n = 4000
+
+    def mean_alignment(propensity):
+        s = loads_scenario(TRIANGLE.replace("PROPENSITY", str(propensity)))
+        params = compile_alignment(s, sample_scenario(s, 1, 0, n), n)
         state = alignment.init_state(params, n)
-        for month in range(6):
-            state, out = alignment.step(state, params, {}, month, MemberRNG(7, 0, n))
-        return out.alignment[:, iraq].mean()
+        state, out = alignment.step(state, params, {}, 0, MemberRNG(7, 0, n))
+        return out.alignment[:, params.actors.index("iraq")].mean()
 
-    assert mean_alignment(moved) > mean_alignment(base) + 0.02
+    cold, warm = mean_alignment(0.1), mean_alignment(0.8)
+    assert warm > cold + 0.1
+    # the heat-bath probability is the logistic of beta * dE (Galam 1996), computed by hand
+    d_e = 2 * 0.005 * (0.14 * 0.3 - 0.04 * 0.8)  # camp B minus camp A, spins usa +1, russia -1
+    assert warm == pytest.approx(1 / (1 + np.exp(3000 * d_e)), abs=0.02)

@@ -215,6 +215,38 @@ def test_bad_input_gives_one_located_error(mini_text, old, new, fragments):
         assert frag in msg, (frag, msg)
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "fragments"),
+    [
+        (
+            '"territory-trend:regime": 0.5',
+            '"morale": 0.5',
+            [
+                "games[0].payoffs[1].features.morale",
+                "unknown feature",
+                "valid: constant, territory-share",
+            ],
+        ),
+        (
+            '"territory-trend:regime": 0.5',
+            '"territory-trend:kurds": 0.5',
+            ["needs a known faction id", "valid: territory-trend:regime, territory-trend:rebels"],
+        ),
+        (
+            '"alignment:russia": 0.3',
+            '"alignment": 0.3',
+            ["actions[0].drivers.alignment", "needs a known actor id"],
+        ),
+        ('"alignment:russia": 0.3', '"constant:x": 0.3', ["takes no argument"]),
+    ],
+)
+def test_features_are_checked_at_load_time(mini_text, old, new, fragments):
+    assert old in mini_text
+    msg = one_error(mini_text.replace(old, new))
+    for frag in fragments:
+        assert frag in msg, (frag, msg)
+
+
 def test_issue_needs_two_active_actors(mini_text):
     text = mini_text.replace(
         "usa: {position: 90, salience: 0.6}", "usa: {position: 90, salience: 0}"

@@ -293,6 +293,7 @@ def check(s: Scenario) -> Iterator[Finding]:
                     tuple(strategies.get(d.actor, [])),
                 )
 
+    yield from _check_features(s)
     yield from _check_sources(s, sources)
     yield from check_sections(s)
     from .military import check_combat  # imported late: military imports schema
@@ -457,3 +458,38 @@ def _check_alignment(s: Scenario, actors) -> Iterator[Finding]:
     yield from _bounded(("alignment", "beta"), m.beta, 0, float("inf"), "beta")
     for key in ("eta_support", "eta_hostility", "eta_balance"):
         yield from _bounded(("alignment", key), getattr(m, key), 0, 1, key)
+
+
+def _feature_problem(spec: str, s: Scenario) -> tuple[str, tuple] | None:
+    """Why ``spec`` (``name`` or ``name:id``) is not a registry feature bound to a known id, or None."""
+    from ..features import REGISTRY
+
+    name, _, arg = spec.partition(":")
+    feature = REGISTRY.get(name)
+    if feature is None:
+        return "unknown feature", tuple(REGISTRY)
+    ids = {
+        "faction": [f.id for f in s.factions],
+        "actor": s.actor_ids(),
+        "issue": [i.id for i in s.issues],
+    }.get(feature.arg or "", [])
+    if feature.arg is None:
+        return (f"feature {name!r} takes no argument", ()) if arg else None
+    if arg not in ids:
+        return f"feature {name!r} needs a known {feature.arg} id", tuple(f"{name}:{x}" for x in ids)
+    return None
+
+
+def _check_features(s: Scenario) -> Iterator[Finding]:
+    """Payoff features and hazard drivers must name registry features bound to known ids."""
+    for i, g in enumerate(s.games):
+        for j, pay in enumerate(g.payoffs):
+            for spec in pay.features:
+                found = _feature_problem(spec, s)
+                if found:
+                    yield (("games", i, "payoffs", j, "features", spec), found[0], spec, found[1])
+    for i, a in enumerate(s.actions):
+        for spec in a.drivers:
+            found = _feature_problem(spec, s)
+            if found:
+                yield (("actions", i, "drivers", spec), found[0], spec, found[1])
