@@ -1,11 +1,14 @@
 """The flagship's games and alignment model compile into engine Params and step without NaN."""
 
+import csv
+
 import numpy as np
 import pytest
 
 from realpolitik.compile.alignment import compile_alignment, players
 from realpolitik.compile.choice import compile_choice
 from realpolitik.engines import alignment, choice
+from realpolitik.errors import ScenarioError
 from realpolitik.rng import MemberRNG
 from realpolitik.scenario import load_scenario, loads_scenario
 from realpolitik.scenario.sampling import sample_scenario
@@ -79,20 +82,106 @@ alignment:
 """
 
 
-def test_a_warmer_iraq_russia_propensity_moves_iraq_towards_russia():
-    """Direction (landscape theory): raising p(iraq, russia) lowers the energy of Iraq in Russia's camp,
-    so Iraq's probability of joining Russia's camp rises."""
-    n = 4000
+def test_a_warmer_iraq_russia_propensity_moves_iraq_towards_russia(flagship):
+    """Direction (landscape theory): raising p(iraq, russia) lowers the energy of Iraq in Russia's camp."""
+    s, samples = flagship
+    n = 2000
+    samples = sample_scenario(s, 2015, 0, n)
+    key = "relations.iraq>russia:propensity.intensity"
+    iraq = players(s).index("iraq")
 
-    def mean_alignment(propensity):
-        s = loads_scenario(TRIANGLE.replace("PROPENSITY", str(propensity)))
-        params = compile_alignment(s, sample_scenario(s, 1, 0, n), n)
+    def mean_alignment(intensity):
+        params = compile_alignment(s, {**samples, key: np.full(n, intensity)}, n)
         state = alignment.init_state(params, n)
-        state, out = alignment.step(state, params, {}, 0, MemberRNG(7, 0, n))
-        return out.alignment[:, params.actors.index("iraq")].mean()
+        for month in range(6):
+            state, out = alignment.step(state, params, {}, month, MemberRNG(7, 0, n))
+        return out.alignment[:, iraq].mean()
 
-    cold, warm = mean_alignment(0.1), mean_alignment(0.8)
-    assert warm > cold + 0.1
-    # the heat-bath probability is the logistic of beta * dE (Galam 1996), computed by hand
-    d_e = 2 * 0.005 * (0.14 * 0.3 - 0.04 * 0.8)  # camp B minus camp A, spins usa +1, russia -1
-    assert warm == pytest.approx(1 / (1 + np.exp(3000 * d_e)), abs=0.02)
+    assert mean_alignment(1.0) > mean_alignment(-1.0) + 0.02
+
+
+# --- the ideal-point term on UN General Assembly ideal points (issue 6) -----------------------------
+
+TINY = """
+meta: {id: tiny, title: tiny, as_of: 2015-10-05, start: 2015-10, end: 2016-03, area_basis: official-cbs}
+sources:
+  dev: {judgement: {by: tests, date: 2026-11-25, rationale: synthetic numbers}}
+actors:
+  - {id: usa, level: international, capabilities: {cinc: 0.14}, alignment: 0, ideal_point: 2.6, src: dev}
+  - {id: russia, level: international, capabilities: {cinc: 0.04}, alignment: 1, ideal_point: 0.1, src: dev}
+  - {id: iraq, level: regional, capabilities: {cinc: 0.005}, alignment: 0.4, ideal_point: IRAQ, src: dev}
+  - {id: egypt, level: regional, capabilities: {cinc: 0.01}, alignment: 0.5, ideal_point: -1.5, src: dev}
+  - {id: rebels, level: local, kind: armed-group, capabilities: {cinc: 0.001}, alignment: 0.1, src: dev}
+relations:
+  - {from: usa, to: iraq, type: propensity, kind: arms, intensity: 0.2, src: dev}
+  - {from: egypt, to: iraq, type: propensity, intensity: 0.3, src: dev}
+issues: []
+alignment:
+  src: dev
+  size: [cinc]
+  anchors: {usa: A, russia: B}
+  weights: {ideal_point: 0.5, propensity: 1.0}
+  beta: 3000
+  ideal_point_range: RANGE
+"""
+
+
+def tiny(iraq=-0.9, range_="4.8", members=4):
+    s = loads_scenario(TINY.replace("IRAQ", str(iraq)).replace("RANGE", range_))
+    params = compile_alignment(s, sample_scenario(s, 1, 0, members), members)
+    return params, {a: i for i, a in enumerate(params.actors)}
+
+
+def test_ideal_points_give_the_ideal_point_term_hand_computed():
+    """p_ij = 0.5·(1 − 2|x_i − x_j|/R) + relations, where both have ideal points; else the stand-in."""
+    params, i = tiny()
+    p = params.propensity[0]
+    assert p[i["usa"], i["iraq"]] == pytest.approx(0.5 * (1 - 2 * 3.5 / 4.8) + 0.2)  # -0.0291667
+    assert p[i["egypt"], i["iraq"]] == pytest.approx(0.5 * (1 - 2 * 0.6 / 4.8) + 0.3)  # 0.675
+    assert p[i["usa"], i["russia"]] == pytest.approx(-0.0208333, abs=1e-6)
+    # a non-state actor has no ideal point: its pairs use 1 − 2|a_i − a_j| on the alignments
+    assert p[i["rebels"], i["usa"]] == pytest.approx(0.5 * (1 - 2 * 0.1))
+    assert p[i["rebels"], i["iraq"]] == pytest.approx(0.5 * (1 - 2 * 0.3))
+    np.testing.assert_allclose(params.propensity, np.swapaxes(params.propensity, 1, 2))
+
+
+def test_without_a_range_the_alignment_stand_in_is_used():
+    s = loads_scenario(TINY.replace("IRAQ", "-0.9").replace("  ideal_point_range: RANGE\n", ""))
+    params = compile_alignment(s, sample_scenario(s, 1, 0, 2), 2)
+    i = {a: k for k, a in enumerate(params.actors)}
+    assert params.propensity[0, i["usa"], i["iraq"]] == pytest.approx(0.5 * (1 - 2 * 0.4) + 0.2)
+
+
+def test_a_non_positive_range_is_a_scenario_error():
+    with pytest.raises(ScenarioError, match="ideal_point_range"):
+        tiny(range_="0")
+
+
+def test_an_ideal_point_closer_to_russia_moves_iraq_towards_russia():
+    """Direction: Iraq's ideal point moved from near the US (2.0) to Russia's (0.1) raises p(iraq,
+    russia), lowers p(iraq, usa), and raises Iraq's alignment under the heat bath."""
+    n = 2000
+    out = {}
+    for x in (2.0, 0.1):
+        params, i = tiny(iraq=x, members=n)
+        state = alignment.init_state(params, n)
+        for month in range(6):
+            state, o = alignment.step(state, params, {}, month, MemberRNG(3, 0, n))
+        out[x] = (params.propensity[0], o.alignment[:, i["iraq"]].mean())
+    (near_us, a_us), (near_ru, a_ru) = out[2.0], out[0.1]
+    assert near_ru[i["iraq"], i["russia"]] > near_us[i["iraq"], i["russia"]]
+    assert near_ru[i["iraq"], i["usa"]] < near_us[i["iraq"], i["usa"]]
+    assert a_ru > a_us + 0.2
+
+
+def test_flagship_ideal_point_term_matches_the_data_file(flagship):
+    """china–israel has no relation: p = 0.5·(1 − 2|x_CHN − x_ISR|/R) from data/alignment (−0.1916)."""
+    s, samples = flagship
+    with open(ROOT / "data/alignment/unga-ideal-points-session69.csv", newline="") as f:
+        x = {r["iso3c"]: float(r["ideal_point"]) for r in csv.DictReader(f)}
+    r = max(x.values()) - min(x.values())
+    params = compile_alignment(s, samples, N)
+    c, il = params.actors.index("china"), params.actors.index("israel")
+    expected = 0.5 * (1 - 2 * abs(x["CHN"] - x["ISR"]) / r)
+    assert expected == pytest.approx(-0.191644, abs=1e-5)
+    np.testing.assert_allclose(params.propensity[:, c, il], expected, atol=1e-6)
