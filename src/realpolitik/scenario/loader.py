@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +70,8 @@ def _describe(err: dict) -> tuple[str, tuple[str, ...], bool]:
     t, loc, ctx = err["type"], err["loc"], err.get("ctx") or {}
     if t == "extra_forbidden":
         model = _model_at(loc)
-        return f"unknown key {loc[-1]!r}", (_keys(model) if model else ()), True
+        key = loc[-1] if loc else "?"
+        return f"unknown key {key!r}", (_keys(model) if model else ()), True
     if t == "missing":
         return "required field is missing", (), False
     if t == "literal_error":
@@ -81,11 +83,16 @@ def _describe(err: dict) -> tuple[str, tuple[str, ...], bool]:
     return err["msg"], (), False
 
 
+_INTERNAL_LOC = re.compile(
+    r"^(function-[a-z]+|[a-z-]*union|json-or-python|lax-or-strict|chain)\[.*\]$"
+)
+
+
 def _clean_loc(loc: tuple) -> tuple:
     """Drop pydantic's internal loc parts (union branch names, function-after etc.)."""
     out = []
     for part in loc:
-        if isinstance(part, str) and ("[" in part or part.startswith("function-")):
+        if isinstance(part, str) and _INTERNAL_LOC.match(part):
             continue
         out.append(part)
     return tuple(out)
