@@ -167,7 +167,7 @@ def test_fast_float32_pow_accuracy():
 def test_weighted_median_is_condorcet_winner(pairs):
     x = np.array([p for p, _ in pairs], float)
     w = np.array([v for _, v in pairs], float)
-    got = K.weighted_median(x, w, len(x), np.empty(len(x), np.int64))
+    got = K.weighted_median(x, w, len(x), len(x))
     weights = w if w.sum() > 0 else np.ones_like(w)
     held = sorted(set(x))
     winners = [
@@ -327,7 +327,7 @@ def test_float32_engine_follows_float64_on_d1(eu):
     assert d32["position"].dtype == np.float32
     np.testing.assert_array_equal(d64["offer"].values, d32["offer"].values)
     np.testing.assert_array_equal(d64["target"].values, d32["target"].values)
-    np.testing.assert_allclose(d32["position"].values, d64["position"].values, atol=2e-5)
+    np.testing.assert_allclose(d32["position"].values, d64["position"].values, atol=1e-4)
 
 
 # --------------------------------------------------------------------------------------------
@@ -652,6 +652,17 @@ def test_single_active_actor_and_none():
     ds = B.run_rounds([2.0, 8.0], [0.7, 0.0], [1.0, 1.0], 2)
     np.testing.assert_array_equal(ds["median"].values, 2.0)
     assert (ds["offer"].values == 0).all()
+
+
+def test_nan_input_terminates_and_nan_drivers_are_ignored(eu):
+    ds = B.run_rounds([1.0, np.nan, 3.0], [0.5, 0.5, 0.5], [1.0, 1.0, 1.0], 2)  # must not hang
+    assert ds["position"].shape == (3, 3)
+    params = _params(eu, ["germany", "uk"], h0=0.0, dtype=np.float64)
+    state = B.init_state(params, 1)
+    _, base = B.step(state, params, {}, 1, MemberRNG(0, 0, 1))
+    bad = {"salience_shift": np.full((1, 1, 10), np.nan), "capability_factor": np.nan}
+    _, out = B.step(state, params, bad, 1, MemberRNG(0, 0, 1))
+    np.testing.assert_array_equal(out.position, base.position)
 
 
 def test_check_inputs_names_actor_and_field():

@@ -5,8 +5,10 @@ into compact arrays; ``eum_run`` runs rounds for many problems in parallel (``pr
 problems, scratch allocated once per chunk). The blocks are generic in the float type (constants are
 made with ``x.dtype.type``). For float64 — the reference tests — powers use libm; for float32 —
 ensembles — ``fpow`` uses the branch-free ``exp``/``log`` below (relative error ≲ 2e-6, like libm's
-float32 powf near 0) so that LLVM vectorises the n² and n³ loops. The summation order depends only on
-the problem, so a problem gives bit-identical results in any batch.
+float32 powf near 0) so that LLVM vectorises the n² and n³ loops. Inner loops run over ``mp`` = m
+rounded up to a multiple of ``LANES``; the padding entries (copies of x[0] with zero weight and
+salience, r = 1) add exact zeros or are masked, so no scalar remainder loop runs. The summation
+order depends only on the problem, so a problem gives bit-identical results in any batch.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from numba.extending import intrinsic, overload
 _FM = {"nsz", "arcp", "contract", "reassoc"}
 _JIT = {"cache": True, "fastmath": _FM, "error_model": "numpy"}
 
+LANES = 16
 T_CASES, T_ALWAYS_1, T_GEOMETRIC = 0, 1, 2
 NONE, CONFLICT, COMPROMISE, CAPITULATION = 0, 1, 2, 3
 
@@ -99,37 +102,57 @@ def _fpow_impl(base, rho):
 
 
 @njit(**_JIT)
-def weighted_median(x, w, m, order):
-    """Median voter (§3.2): first held position, in ascending order, whose cumulative weight
-    reaches W/2 (an exact tie goes to the lower position). W = 0 falls back to equal weights."""
-    for i in range(m):
-        order[i] = i
-    for i in range(1, m):  # stable insertion sort (m is small)
-        key = order[i]
-        xv = x[key]
-        j = i - 1
-        while j >= 0 and x[order[j]] > xv:
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = key
+def padded(m):
+    """m rounded up to a multiple of LANES."""
+    return (m + LANES - 1) // LANES * LANES
+
+
+@njit(**_JIT)
+def pad(x, s, w, r, m, mp):
+    """Fill entries m … mp−1: x = x[0], s = w = 0, r = 1 (they then add exact zeros)."""
+    for k in range(m, mp):
+        x[k] = x[0]
+        s[k] = s[0] - s[0]
+        w[k] = s[k]
+        r[k] = s[k] + 1
+
+
+@njit(**_JIT)
+def weighted_median(x, w, m, mp):
+    """Median voter (§3.2): the lowest held position y whose weight at or below it, Σ_{x_k ≤ y} w_k,
+    reaches W/2 (so an exact tie goes to the lower position); W = 0 falls back to equal weights."""
     one = x.dtype.type(1.0)
-    total = one - one
-    for i in range(m):
-        total += w[i]
+    zero = one - one
+    total = zero
+    for k in range(mp):
+        total += w[k] if k < m else zero
     equal = not total > 0.0
     if equal:
         total = x.dtype.type(m)
     half = total / (one + one)
-    cum = one - one
-    i = 0
-    while i < m:
-        pos = x[order[i]]
-        while i < m and x[order[i]] == pos:
-            cum += one if equal else w[order[i]]
-            i += 1
-        if cum >= half:
-            return pos
-    return x[order[m - 1]]
+    best = x.dtype.type(np.inf)
+    for c in range(m):
+        y = x[c]
+        acc = zero
+        if equal:
+            for k in range(mp):
+                acc += one if (k < m and x[k] <= y) else zero
+        else:  # padding entries have w = 0
+            for k in range(mp):
+                acc += w[k] if x[k] <= y else zero
+        if acc >= half and y < best:
+            best = y
+    return best if best < np.inf else x[0]
+
+
+@njit(**_JIT)
+def medians(x, w, active):
+    """Weighted median of the active entries of each row (NaN for a row with none)."""
+    out = np.empty(x.shape[0], x.dtype)
+    for p in range(x.shape[0]):
+        xa = x[p][active[p]]
+        out[p] = weighted_median(xa, w[p][active[p]], len(xa), len(xa)) if len(xa) else np.nan
+    return out
 
 
 @njit(**_JIT)
@@ -149,32 +172,32 @@ def weighted_mean(x, w, m):
 
 
 @njit(**_JIT)
-def vote_sums(x, w, rho, m, invd, f, a_sum, b_sum):
+def vote_sums(x, w, rho, m, mp, invd, f, a_sum, b_sum):
     """Votes of one pass (§3.2–3.3); returns the CODE denominator D.
 
     f[a, k] = w_k·(|x_k − x_a|/Δ)^{r_k}, so v_k(x_i, x_j) = f[j, k] − f[i, k];
     A_ab = Σ_k |f[a, k] − f[b, k]| (symmetric), B_a = Σ_k f[a, k], D = Σ_{a,b} A_ab.
-    ``rho`` None means every r_k = 1 (pass 1).
+    ``rho`` None means every r_k = 1 (pass 1). Padding voters (w = 0) add exact zeros.
     """
     zero = x[0] - x[0]
     for a in range(m):
         xa = x[a]
         if rho is None:
-            for k in range(m):
+            for k in range(mp):
                 f[a, k] = w[k] * (abs(x[k] - xa) * invd)
         else:
-            for k in range(m):
+            for k in range(mp):
                 f[a, k] = w[k] * fpow(abs(x[k] - xa) * invd, rho[k])
     big_d = zero
     for a in range(m):
         acc = zero
-        for k in range(m):
+        for k in range(mp):
             acc += f[a, k]
         b_sum[a] = acc
         a_sum[a, a] = zero
         for b in range(a + 1, m):
             acc = zero
-            for k in range(m):
+            for k in range(mp):
                 acc += abs(f[a, k] - f[b, k])
             a_sum[a, b] = acc
             a_sum[b, a] = acc
@@ -187,16 +210,23 @@ def probabilities(m, a_sum, b_sum, big_d, paper, p):
     """The matrix P_ij of one pass (tests and traces; the round computes it on the fly)."""
     for i in range(m):
         for j in range(m):
-            p[i, j] = _p(a_sum[i, j], b_sum[i], b_sum[j], big_d, paper)
+            p[i, j] = _p(a_sum[i, j], b_sum[i], b_sum[j], _inv2(big_d), paper)
 
 
 @njit(**_JIT, inline="always")
-def _p(a_ij, b_i, b_j, big_d, paper):
-    """P_ij (§3.3) = Σ_k max(0, v_k(x_i, x_j)) / D (CODE) or / Σ_k |v_k| (PAPER, eq. 31), with
-    Σ_k max(0, v_k) = (A_ij + B_j − B_i)/2; 0 for coincident positions (then A_ij = 0)."""
+def _p(a_ij, b_i, b_j, inv2d, paper):
+    """P_ij (§3.3) = Σ_k max(0, v_k(x_i, x_j)) / D (CODE; ``inv2d`` = 1/(2D), 0 if D = 0) or
+    / Σ_k |v_k| (PAPER, eq. 31), with Σ_k max(0, v_k) = (A_ij + B_j − B_i)/2; 0 for coincident
+    positions (then A_ij = 0)."""
     num2 = max(a_ij - a_ij, a_ij + b_j - b_i)
-    den = a_ij if paper else big_d
-    return num2 / (den + den) if den > 0.0 else a_ij - a_ij
+    if paper:
+        return num2 / (a_ij + a_ij) if a_ij > 0.0 else a_ij - a_ij
+    return num2 * inv2d
+
+
+@njit(**_JIT, inline="always")
+def _inv2(big_d):
+    return (big_d / big_d) / (big_d + big_d) if big_d > 0.0 else big_d - big_d
 
 
 @njit(**_JIT, inline="always")
@@ -236,19 +266,22 @@ def utilities(d, rho, one):
 
 
 @njit(**_JIT)
-def security_exponents(x, s, m, invd, mu, a_sum, b_sum, big_d, paper, q, rule, sec, big_r, r):
+def security_exponents(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, q, rule, sec, big_r, r):
     """Pass 1 (ρ = 1): security S_i = Σ_{j≠i} E(j→i), then R_i and r_i (§3.7, eqs. 32–34)."""
     one = x.dtype.type(1.0)
+    zero = one - one
     two = one + one
     usq = two - (two + two) * (one / two)
+    inv2d = _inv2(big_d)
     for i in range(m):
-        acc = one - one
+        acc = zero
         xi = x[i]
-        for j in range(m):  # j = i adds exactly 0 here (d = 0, P = 0, U_s = U_f = 0)
+        for j in range(mp):  # j = i adds exactly 0 here (d = 0, P = 0, U_s = U_f = 0)
             d = abs(xi - x[j]) * invd
             us = d + d
-            p_ji = _p(a_sum[j, i], b_sum[j], b_sum[i], big_d, paper)
-            acc += s[i] * (p_ji * us - (one - p_ji) * us) + (one - s[i]) * us - q * usq
+            p_ji = _p(a_sum[i, j], b_sum[j], b_sum[i], inv2d, paper)  # A is symmetric
+            e = s[i] * (p_ji * us - (one - p_ji) * us) + (one - s[i]) * us - q * usq
+            acc += e if j < m else zero
         if q != 1.0:
             for j in range(m):
                 if j != i:
@@ -269,20 +302,21 @@ def security_exponents(x, s, m, invd, mu, a_sum, b_sum, big_d, paper, q, rule, s
 
 
 @njit(**_JIT)
-def views(x, s, m, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other, ea, eb):
+def views(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other, ea, eb):
     """Pass 2 (§3.6, §3.8): ea[i, j] = E_i(i→j), eb[i, j] = E_i(j→i), both with ρ = r_i
     (``b_other``: eb[i, j] = E_j(j→i), with ρ = r_j — the literal superscript of eq. 25b).
     E = s_target·[P·U_s + (1 − P)·U_f] + (1 − s_target)·U_s − Q·U_sq − (1 − Q)·[T·U_b + (1 − T)·U_w].
     Zero on the diagonal."""
     one = x.dtype.type(1.0)
+    inv2d = _inv2(big_d)
     for i in range(m):
         xi = x[i]
         ri = r[i]
-        for j in range(m):
+        for j in range(mp):  # entries j ≥ m are never read
             d = abs(xi - x[j]) * invd
             us, uf, usq = utilities(d, ri, one)
-            p_ij = _p(a_sum[i, j], b_sum[i], b_sum[j], big_d, paper)
-            p_ji = _p(a_sum[i, j], b_sum[j], b_sum[i], big_d, paper)
+            p_ij = _p(a_sum[i, j], b_sum[i], b_sum[j], inv2d, paper)
+            p_ji = _p(a_sum[i, j], b_sum[j], b_sum[i], inv2d, paper)
             ea[i, j] = s[j] * (p_ij * us + (one - p_ij) * uf) + (one - s[j]) * us - q * usq
             eb[i, j] = s[i] * (p_ji * us + (one - p_ji) * uf) + (one - s[i]) * us - q * usq
         if q != 1.0:
@@ -304,91 +338,91 @@ def views(x, s, m, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other, ea
 
 
 @njit(**_JIT)
-def choose(x, m, ea, eb, comp_least, capit, new_x, target, kind, a_out, b_out):
+def choose(x, m, mp, ea, eb, comp_least, capit, keys, new_x, target, kind, a_out, b_out):
     """Classify every (a_ij, b_ij), x_j ≠ x_i, from i's viewpoint (§3.8, Fig. 6) and select one offer
     (§3.9): conflict first (least move), then compromise (min K_ij, or least move), then
-    capitulation (least move); ties go to the lowest index."""
+    capitulation (least move); ties go to the lowest index. ``keys`` (3, mp) is scratch: each
+    type's key per j, +inf where j does not offer that type."""
+    inf = x.dtype.type(np.inf)
     for i in range(m):
         xi = x[i]
-        j_conf = -1
-        j_comp = -1
-        j_capi = -1
-        k_conf = xi - xi
-        k_comp = k_conf
-        k_capi = k_conf
-        comp_pos = xi
-        for j in range(m):
+        for j in range(mp):  # branch-free, vectorised
             xj = x[j]
-            if xj == xi:
-                continue
             a = ea[i, j]
             b = eb[i, j]
-            if b > a > 0.0:
-                key = abs(xj - xi)
-                if j_conf < 0 or key < k_conf:
-                    j_conf, k_conf = j, key
-            elif a < 0.0 < b:
-                if b > -a:
-                    pos = xi + (xj - xi) * (-a / b)
-                    key = abs(pos - xi) if comp_least else (-a * xi + b * xj) / (b - a)
-                    if j_comp < 0 or key < k_comp:
-                        j_comp, k_comp, comp_pos = j, key, pos
-                elif b < -a and capit:
-                    key = abs(xj - xi)
-                    if j_capi < 0 or key < k_capi:
-                        j_capi, k_capi = j, key
+            ok = j < m and xj != xi
+            dist = abs(xj - xi)
+            zone = ok and a < 0.0 < b
+            k_comp = (
+                abs((xi + (xj - xi) * (-a / b)) - xi)
+                if comp_least
+                else (-a * xi + b * xj) / (b - a)
+            )
+            keys[0, j] = dist if (ok and b > a > 0.0) else inf
+            keys[1, j] = k_comp if (zone and b > -a) else inf
+            keys[2, j] = dist if (zone and b < -a and capit) else inf
         new_x[i] = xi
         target[i] = -1
         kind[i] = NONE
-        if j_conf >= 0:
-            new_x[i], target[i], kind[i] = x[j_conf], j_conf, CONFLICT
-        elif j_comp >= 0:
-            new_x[i], target[i], kind[i] = comp_pos, j_comp, COMPROMISE
-        elif j_capi >= 0:
-            new_x[i], target[i], kind[i] = x[j_capi], j_capi, CAPITULATION
-        if target[i] >= 0:
-            a_out[i] = ea[i, target[i]]
-            b_out[i] = eb[i, target[i]]
+        for t in range(3):
+            best = -1
+            key = inf
+            for j in range(m):
+                if keys[t, j] < key:
+                    key = keys[t, j]
+                    best = j
+            if best >= 0:
+                a = ea[i, best]
+                b = eb[i, best]
+                new_x[i] = xi + (x[best] - xi) * (-a / b) if t == 1 else x[best]
+                target[i] = best
+                kind[i] = t + 1
+                a_out[i] = a
+                b_out[i] = b
+                break
 
 
 @njit(**_JIT)
 def eum_round(x, s, w, m, delta, q, paper, b_other, comp_least, capit, rule, range_current, work):
-    """One round (§2) on compact arrays; returns μ at the start of the round. Fills ``work``'s
-    new_x, r, target, kind, a, b; the caller applies new_x."""
-    order, f, a_sum, b_sum, sec, big_r, r, ea, eb, new_x, target, kind, av, bv = work
+    """One round (§2) on compact arrays (room for ``padded(m)`` entries); returns μ at the start of
+    the round. Fills ``work``'s new_x, r, target, kind, a, b; the caller applies new_x."""
+    keys, f, a_sum, b_sum, sec, big_r, r, ea, eb, new_x, target, kind, av, bv = work
+    mp = padded(m)
+    pad(x, s, w, r, m, mp)
     rng = delta
     if range_current:
         rng = np.max(x[:m]) - np.min(x[:m])
     invd = x.dtype.type(1.0) / rng if rng > 0.0 else rng - rng
-    mu = weighted_median(x, w, m, order)
-    big_d = vote_sums(x, w, None, m, invd, f, a_sum, b_sum)
-    security_exponents(x, s, m, invd, mu, a_sum, b_sum, big_d, paper, q, rule, sec, big_r, r)
+    mu = weighted_median(x, w, m, mp)
+    big_d = vote_sums(x, w, None, m, mp, invd, f, a_sum, b_sum)
+    security_exponents(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, q, rule, sec, big_r, r)
     if not paper:  # PAPER's P has no exponents: pass 2 reuses pass 1's sums
-        big_d = vote_sums(x, w, r, m, invd, f, a_sum, b_sum)
-    views(x, s, m, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other, ea, eb)
-    choose(x, m, ea, eb, comp_least, capit, new_x, target, kind, av, bv)
+        big_d = vote_sums(x, w, r, m, mp, invd, f, a_sum, b_sum)
+    views(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other, ea, eb)
+    choose(x, m, mp, ea, eb, comp_least, capit, keys, new_x, target, kind, av, bv)
     return mu
 
 
 @njit(**_JIT)
 def make_work(n, dtype_like):
-    """Scratch arrays for ``eum_round`` with room for n actors."""
+    """Zeroed scratch for ``eum_round`` with room for n actors (padded); r starts at 1."""
     dt = dtype_like.dtype
+    n = padded(n)
     return (
-        np.empty(n, np.int64),
-        np.empty((n, n), dt),
-        np.empty((n, n), dt),
-        np.empty(n, dt),
-        np.empty(n, dt),
-        np.empty(n, dt),
-        np.empty(n, dt),
-        np.empty((n, n), dt),
-        np.empty((n, n), dt),
-        np.empty(n, dt),
-        np.empty(n, np.int64),
-        np.empty(n, np.int64),
-        np.empty(n, dt),
-        np.empty(n, dt),
+        np.zeros((3, n), dt),
+        np.zeros((n, n), dt),
+        np.zeros((n, n), dt),
+        np.zeros(n, dt),
+        np.zeros(n, dt),
+        np.zeros(n, dt),
+        np.ones(n, dt),
+        np.zeros((n, n), dt),
+        np.zeros((n, n), dt),
+        np.zeros(n, dt),
+        np.zeros(n, np.int64),
+        np.zeros(n, np.int64),
+        np.zeros(n, dt),
+        np.zeros(n, dt),
     )
 
 
@@ -425,11 +459,11 @@ def _chunk(lo, hi, x0, sal, cap, active, delta, frozen, n_rounds, flags, q, outs
     n = x0.shape[1]
     nan = x0.dtype.type(np.nan)
     idx = np.empty(n, np.int64)
-    x = np.empty(n, x0.dtype)
-    s = np.empty(n, x0.dtype)
-    w = np.empty(n, x0.dtype)
+    x = np.zeros(padded(n), x0.dtype)
+    s = np.zeros(padded(n), x0.dtype)
+    w = np.zeros(padded(n), x0.dtype)
     work = make_work(n, x0)
-    order, r = work[0], work[6]
+    r = work[6]
     new_x, target, kind, av, bv = work[9], work[10], work[11], work[12], work[13]
     for p in range(lo, hi):
         m = 0
@@ -478,5 +512,5 @@ def _chunk(lo, hi, x0, sal, cap, active, delta, frozen, n_rounds, flags, q, outs
                         kind_out[t, p, k] = kind[i]
                         a_out[t, p, k] = av[i]
                         b_out[t, p, k] = bv[i]
-            med_out[t, p] = weighted_median(x, w, m, order)
+            med_out[t, p] = weighted_median(x, w, m, padded(m))
             mean_out[t, p] = weighted_mean(x, w, m)

@@ -46,7 +46,7 @@ arrive as arrays. Optional **agreement band**: the issue also settles when every
 players is within ``band``·Δ. Settlement is absorbing: a settled issue's positions and outcome stay
 frozen. Drivers (previous month, optional): ``salience_shift`` (member|1, issue|1, actor) added to
 the saliences of active actors, clipped to [0, 1] (> 0: the actor concedes less) and
-``capability_factor`` (same shape) multiplying capabilities.
+``capability_factor`` (same shape) multiplying capabilities; NaN driver values are ignored.
 """
 
 from __future__ import annotations
@@ -274,12 +274,9 @@ def run_rounds(
 
 
 def _median0(x, w, active):
-    out = np.empty(x.shape[0], x.dtype)
-    order = np.empty(x.shape[1], np.int64)
-    for p in range(x.shape[0]):  # initial state only (once per run)
-        xa, wa = x[p, active[p]], w[p, active[p]]
-        out[p] = K.weighted_median(xa, wa, len(xa), order) if len(xa) else np.nan
-    return out
+    return K.medians(
+        np.ascontiguousarray(x), np.ascontiguousarray(w, x.dtype), np.ascontiguousarray(active)
+    )
 
 
 def _mean0(x, w, active):
@@ -294,35 +291,34 @@ def intermediates(position, salience, capability, flags: Flags = Flags()) -> dic
     """Round-1 quantities of one problem in float64, for checks and traces: μ, D and P of both
     passes, security S, R, r, and the pass-2 views a[i, j] = E_i(i→j), b[i, j] = E_i(j→i)
     (over the active actors, in input order)."""
-    x = np.asarray(position, float)
-    s = np.asarray(salience, float)
-    active = s > 0
-    x, s = x[active].copy(), s[active].copy()
-    w = np.asarray(capability, float)[active] * s
-    m = len(x)
-    paper, b_other, _, _, rule, range_current = flags.kernel()
-    rng = x.max() - x.min()
+    s_all = np.asarray(salience, float)
+    active = s_all > 0
+    m = int(active.sum())
+    work = K.make_work(m, s_all)
+    keys, f, a_sum, b_sum, sec, big_r, r, ea, eb = work[:9]
+    mp = K.padded(m)
+    x, s, w = np.zeros(mp), np.zeros(mp), np.zeros(mp)
+    x[:m] = np.asarray(position, float)[active]
+    s[:m] = s_all[active]
+    w[:m] = np.asarray(capability, float)[active] * s[:m]
+    K.pad(x, s, w, r, m, mp)
+    paper, b_other, _, _, rule, _ = flags.kernel()
+    rng = x[:m].max() - x[:m].min()
     invd = 1.0 / rng if rng > 0 else 0.0
-    order = np.empty(m, np.int64)
-    f, a_sum, b_sum = np.empty((m, m)), np.empty((m, m)), np.empty(m)
-    mu = K.weighted_median(x, w, m, order)
+    mu = K.weighted_median(x, w, m, mp)
     out = {"median": mu, "active": np.nonzero(active)[0]}
-    out["D1"] = K.vote_sums(x, w, None, m, invd, f, a_sum, b_sum)
+    out["D1"] = K.vote_sums(x, w, None, m, mp, invd, f, a_sum, b_sum)
     out["P1"] = np.empty((m, m))
     K.probabilities(m, a_sum, b_sum, out["D1"], paper, out["P1"])
-    sec, big_r, r = np.empty(m), np.empty(m), np.empty(m)
-    args = (x, s, m, invd, mu, a_sum, b_sum, out["D1"], paper, flags.q, rule)
+    args = (x, s, m, mp, invd, mu, a_sum, b_sum, out["D1"], paper, flags.q, rule)
     K.security_exponents(*args, sec, big_r, r)
-    out.update(security=sec, R=big_r, r=r)
-    if not paper:
-        out["D2"] = K.vote_sums(x, w, r, m, invd, f, a_sum, b_sum)
-    else:
-        out["D2"] = out["D1"]
+    out.update(security=sec[:m].copy(), R=big_r[:m].copy(), r=r[:m].copy())
+    out["D2"] = out["D1"] if paper else K.vote_sums(x, w, r, m, mp, invd, f, a_sum, b_sum)
     out["P2"] = np.empty((m, m))
     K.probabilities(m, a_sum, b_sum, out["D2"], paper, out["P2"])
-    ea, eb = np.empty((m, m)), np.empty((m, m))
-    K.views(x, s, m, invd, mu, a_sum, b_sum, out["D2"], paper, r, flags.q, rule, b_other, ea, eb)
-    out.update(a=ea, b=eb)
+    args = (x, s, m, mp, invd, mu, a_sum, b_sum, out["D2"], paper, r, flags.q, rule, b_other)
+    K.views(*args, ea, eb)
+    out.update(a=ea[:m, :m].copy(), b=eb[:m, :m].copy())
     return out
 
 
@@ -508,12 +504,12 @@ def _effective(params: Params, drivers: Mapping, n_members: int):
     s = _member(params.salience, n_members, params.dtype)
     c = _member(params.capability, n_members, params.dtype)
     active = s > 0
-    if drivers.get("salience_shift") is not None:
-        shifted = np.clip(s + np.asarray(drivers["salience_shift"], params.dtype), 0, 1)
-        s = np.where(active, shifted, 0).astype(params.dtype)
-    if drivers.get("capability_factor") is not None:
-        factor = np.maximum(np.asarray(drivers["capability_factor"], params.dtype), 0)
-        c = (c * factor).astype(params.dtype)
+    if drivers.get("salience_shift") is not None:  # NaN shifts count as 0
+        shift = np.nan_to_num(np.asarray(drivers["salience_shift"], params.dtype))
+        s = np.where(active, np.clip(s + shift, 0, 1), 0).astype(params.dtype)
+    if drivers.get("capability_factor") is not None:  # NaN factors count as 1
+        factor = np.asarray(drivers["capability_factor"], params.dtype)
+        c = (c * np.maximum(np.nan_to_num(factor, nan=1.0), 0)).astype(params.dtype)
     return np.broadcast_to(s, c.shape), np.broadcast_to(c, s.shape), active
 
 
