@@ -175,13 +175,15 @@ def test_an_ideal_point_closer_to_russia_moves_iraq_towards_russia():
 
 
 def test_flagship_ideal_point_term_matches_the_data_file(flagship):
-    """china–israel has no relation: p = 0.5·(1 − 2|x_CHN − x_ISR|/R) from data/alignment (−0.1916)."""
+    """china–israel has no relation: u = 1 − 2|x_CHN − x_ISR|/R from data/alignment (−0.383289)."""
+    from realpolitik.compile.alignment import components
+
     s, samples = flagship
     with open(ROOT / "data/alignment/unga-ideal-points-session69.csv", newline="") as f:
         x = {r["iso3c"]: float(r["ideal_point"]) for r in csv.DictReader(f)}
     r = max(x.values()) - min(x.values())
-    params = compile_alignment(s, samples, N)
-    c, il = params.actors.index("china"), params.actors.index("israel")
-    expected = 0.5 * (1 - 2 * abs(x["CHN"] - x["ISR"]) / r)
-    assert expected == pytest.approx(-0.191644, abs=1e-5)
-    np.testing.assert_allclose(params.propensity[:, c, il], expected, atol=1e-6)
+    ids, _, _, parts = components(s, samples)
+    c, il = ids.index("china"), ids.index("israel")
+    expected = 1 - 2 * abs(x["CHN"] - x["ISR"]) / r
+    assert expected == pytest.approx(-0.383289, abs=1e-5)
+    np.testing.assert_allclose(parts["ideal_point"][:, c, il], expected, atol=1e-6)

@@ -64,9 +64,13 @@ def ideal_point_term(
     return np.where(both, ideal, u)
 
 
-def compile_alignment(s: Scenario, samples: dict[str, np.ndarray], n_members: int) -> engine.Params:
-    if s.alignment is None:
-        raise ValueError("the scenario has no `alignment` section")
+COMPONENTS = ("ideal_point", "propensity", "alliance", "support", "hostility")
+
+
+def components(s: Scenario, samples: dict[str, np.ndarray]):
+    """(players, size (M, n), initial (M, n), {component: f (M, n, n)}): the propensity's parts before
+    weighting — the ideal-point term u_ij and, per relation type, Σ intensity over the relations
+    between i and j in either direction."""
     m = s.alignment
     ids = players(s)
     index = {a: i for i, a in enumerate(ids)}
@@ -75,16 +79,26 @@ def compile_alignment(s: Scenario, samples: dict[str, np.ndarray], n_members: in
     size_key = {a: next(c for c in m.size if c in by_id[a].capabilities) for a in ids}
     size = np.stack([samples[f"actors.{a}.capabilities.{size_key[a]}"] for a in ids], axis=1)
     initial = np.stack([samples[f"actors.{a}.alignment"] for a in ids], axis=1)
-    p = m.weights.get("ideal_point", 0.0) * ideal_point_term(s, ids, samples, initial)
+    parts = {k: np.zeros((size.shape[0], n, n)) for k in COMPONENTS}
+    parts["ideal_point"] = ideal_point_term(s, ids, samples, initial)
     for r in s.relations:
-        w = m.weights.get(r.type, 0.0)
-        if w == 0.0 or r.from_ not in index or r.to not in index:
+        if r.from_ not in index or r.to not in index or r.type not in parts:
             continue
         i, j = index[r.from_], index[r.to]
-        value = w * samples[f"relations.{relation_label(r)}.intensity"]
-        p[:, i, j] += value
-        p[:, j, i] += value
-    p[:, np.arange(n), np.arange(n)] = 0.0
+        value = samples[f"relations.{relation_label(r)}.intensity"]
+        parts[r.type][:, i, j] += value
+        parts[r.type][:, j, i] += value
+    for f in parts.values():
+        f[:, np.arange(n), np.arange(n)] = 0.0
+    return ids, size, initial, parts
+
+
+def compile_alignment(s: Scenario, samples: dict[str, np.ndarray], n_members: int) -> engine.Params:
+    if s.alignment is None:
+        raise ValueError("the scenario has no `alignment` section")
+    m = s.alignment
+    ids, size, initial, parts = components(s, samples)
+    p = sum(m.weights.get(k, 0.0) * f for k, f in parts.items())
     np.clip(p, -1.0, 1.0, out=p)
     anchor = np.array([{"A": 1, "B": -1}.get(m.anchors.get(a, ""), 0) for a in ids])
     params = engine.Params(
@@ -102,3 +116,75 @@ def compile_alignment(s: Scenario, samples: dict[str, np.ndarray], n_members: in
     )
     engine.check(params, where="alignment")
     return params
+
+
+def fit_weights(
+    s: Scenario, samples: dict[str, np.ndarray]
+) -> tuple[float, dict[str, float], dict]:
+    """Calibrate β and the component weights on the ``as_of`` configuration (maximum pseudo-likelihood,
+    Besag 1975): each free player's probability of Russia's camp given the others' initial camps,
+    P_i(B) = logistic(−β ΔE_i) with ΔE_i = 2 s_i Σ_j s_j p_ij S_j and p_ij = Σ_k w_k f^k_ij, should match
+    its initial alignment a_i. With θ_k = β w_k the log-odds are linear in θ, so this is a logistic
+    regression with fractional outcomes a_i, θ_k ≥ 0 for the attracting components and ≤ 0 for
+    hostility. β is then the largest |Σ_k θ_k f^k_ij| (so that every p_ij lies in [−1, 1] unclipped) and
+    w_k = θ_k/β. Uses the members' mean of every input. Returns (β, weights, diagnostics)."""
+    ids, size, initial, parts = components(s, samples)
+    size, initial = size.mean(axis=0), initial.mean(axis=0)
+    f = {k: v.mean(axis=0) for k, v in parts.items()}
+    spin = np.where(initial > 0.5, -1.0, 1.0)
+    anchors = s.alignment.anchors
+    free = np.array([a not in anchors for a in ids])
+    keys = [k for k in COMPONENTS if np.any(f[k])]
+    # X_ik = 2 s_i Σ_j s_j f^k_ij S_j, so log-odds(B) = −Σ_k θ_k X_ik
+    x = np.stack(
+        [2 * size * (f[k] * size[None, :] * spin[None, :]).sum(axis=1) for k in keys], axis=1
+    )
+    lower = np.array([-np.inf if k == "hostility" else 0.0 for k in keys])
+    upper = np.array([0.0 if k == "hostility" else np.inf for k in keys])
+    theta = fit_logit_fractional(x[free], initial[free], lower, upper)
+    x, y = x[free], initial[free]
+    raw = sum(t * f[k] for t, k in zip(theta, keys, strict=True))
+    beta = float(np.abs(raw).max())
+    weights = {k: float(t / beta) for t, k in zip(theta, keys, strict=True)}
+    fitted = 1 / (1 + np.exp(x @ theta))
+    return (
+        beta,
+        weights,
+        {
+            "players": [a for a, fr in zip(ids, free, strict=True) if fr],
+            "target": y,
+            "fitted": fitted,
+        },
+    )
+
+
+def fit_logit_fractional(
+    x: np.ndarray, y: np.ndarray, lower, upper, ridge: float = 1e-6
+) -> np.ndarray:
+    """θ maximising Σ_i y_i log σ(−x_i·θ) + (1 − y_i) log σ(x_i·θ) within [lower, upper] (a logistic
+    regression on fractional outcomes, columns scaled to unit maximum, a tiny ridge for uniqueness)."""
+    from scipy.optimize import minimize
+
+    scale = np.abs(x).max(axis=0)
+    scale[scale == 0] = 1.0
+    z = x / scale
+
+    def loss(theta):
+        eta = -(z @ theta)  # log-odds of y = 1
+        value = (y * np.logaddexp(0.0, -eta) + (1 - y) * np.logaddexp(0.0, eta)).sum()
+        prob = 1 / (1 + np.exp(-eta))
+        return value + ridge * theta @ theta, -(z.T @ (prob - y)) + 2 * ridge * theta
+
+    bounds = list(zip(np.asarray(lower) * scale, np.asarray(upper) * scale, strict=True))
+    bounds = [
+        (None if not np.isfinite(a) else a, None if not np.isfinite(b) else b) for a, b in bounds
+    ]
+    res = minimize(
+        loss,
+        np.zeros(x.shape[1]),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"gtol": 1e-10, "ftol": 1e-14, "maxiter": 10000},
+    )
+    return res.x / scale
