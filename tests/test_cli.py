@@ -100,3 +100,10 @@ def test_questions_validate_reads_outcome_files_and_reports_unowned(tmp_path):
     )
     r = run("questions", "validate", str(q), "--scenario", MINI)
     assert r.exit_code == 2 and "vetoes" in r.output and "q.yaml:" in r.output
+
+
+def test_demo_prints_a_summary_of_the_flagship():
+    r = run("demo", "--scenario", FLAGSHIP, "--questions", QUESTIONS)
+    assert r.exit_code == 0, r.output
+    for text in ("international actors", "issue assad-role", "lint ok", "50 forecast questions"):
+        assert text in r.output

@@ -199,11 +199,11 @@ def demo(
     ),
 ):
     """What `make demo` shows: the flagship validated, linted and briefed, its questions checked."""
-    from .report.briefing import briefing, print_lint
+    from .report.briefing import print_lint, summary
     from .scenario.provenance import lint as run_lint
 
     doc = _load_doc(scenario)
-    briefing(doc.scenario, out)
+    summary(doc.scenario, out)
     report = run_lint(doc)
     print_lint(report, out, verbose=False)
     if not report.ok:

@@ -154,3 +154,51 @@ def print_diff(a: ScenarioDoc, b: ScenarioDoc, console: Console) -> None:
             t.add_row(key, x[0] if x else "—", y[0] if y else "—", (y or x)[1])
     console.print(t)
     console.print(f"{n} value(s) differ")
+
+
+def summary(s: Scenario, console: Console) -> None:
+    """A one-screen summary: what the scenario holds, by level and section."""
+    m = s.meta
+    console.rule(f"[bold]{m.title}[/bold]")
+    span = f"{m.start} → {m.end}" if m.start else "no run period"
+    console.print(f"id [bold]{m.id}[/bold] · knowledge cut-off [bold]{m.as_of}[/bold] · {span}")
+    t = Table(show_header=False, box=None, padding=(0, 2))
+    t.add_column(style="bold")
+    t.add_column()
+    for level in LEVELS:
+        names = [a.id for a in s.actors if a.level == level]
+        t.add_row(f"{level} actors", ", ".join(names))
+    t.add_row(
+        "factions",
+        "; ".join(f"{f.id} ({', '.join(a for a in f.members) or '—'})" for f in s.factions) or "—",
+    )
+    support = sum(r.type == "support" for r in s.relations)
+    t.add_row(
+        "relations",
+        f"{len(s.relations)} ({support} support, "
+        f"{sum(r.type == 'hostility' for r in s.relations)} hostility, "
+        f"{sum(r.type == 'alliance' for r in s.relations)} alliance, "
+        f"{sum(r.type == 'propensity' for r in s.relations)} propensity)",
+    )
+    for issue in s.issues:
+        veto = ", ".join(issue.veto_players) or "none"
+        t.add_row(f"issue {issue.id}", f"{len(issue.positions)} actors; veto players: {veto}")
+    if s.regions:
+        kinds = {}
+        for r in s.regions.nodes:
+            kinds[r.kind] = kinds.get(r.kind, 0) + 1
+        t.add_row(
+            "regions",
+            ", ".join(f"{k} {n}" for k, n in kinds.items())
+            + f"; {len(s.regions.supply_nodes)} supply nodes; {len(s.regions.deployments)} deployments",
+        )
+    strategies = s.strategies()
+    t.add_row(
+        "courses of action",
+        f"{sum(len(v) for v in strategies.values())} strategies of "
+        f"{len(strategies)} actors ({len(s.games)} games, {len(s.actions)} hazard acts)",
+    )
+    t.add_row("series", ", ".join(x.id for x in s.series) or "—")
+    t.add_row("counterfactuals", ", ".join(c.id for c in s.counterfactuals) or "—")
+    console.print(t)
+    console.print("The full briefing: [bold]realpolitik show FILE[/bold]")
