@@ -109,7 +109,7 @@ def briefing(s: Scenario, console: Console) -> None:
 
 def print_lint(report: LintReport, console: Console, verbose: bool = True) -> None:
     counts = report.counts()
-    t = Table(title="Values by provenance kind (a value may have several)")
+    t = Table(title="Values by provenance", caption="a value may have several kinds")
     t.add_column("kind")
     t.add_column("values", justify="right")
     for k in ("seed", "cite", "judgement", "none"):
