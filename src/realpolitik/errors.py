@@ -46,3 +46,11 @@ class ScenarioError(Exception):
 def short_repr(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fail(where: str, path: str, message: str, value: object = None, options=()) -> None:
+    """Raise a :class:`ScenarioError` with one problem that has no file position (compiled inputs)."""
+    shown = None if value is None else short_repr(value)
+    raise ScenarioError(
+        [Problem(where, None, None, path, message, shown, tuple(str(o) for o in options))]
+    )

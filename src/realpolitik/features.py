@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import Problem, ScenarioError, short_repr
+from .errors import fail
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,24 @@ class BoundFeature:
     index: int
 
 
+def problem(spec: str, coords: Mapping[str, Sequence[str]]) -> tuple[str, tuple[str, ...]] | None:
+    """Why ``spec`` (``name`` or ``name:id``) is not a registry feature bound to a known id — (message,
+    valid options) — or None when it is."""
+    name, _, arg = str(spec).partition(":")
+    feat = REGISTRY.get(name)
+    if feat is None:
+        return "unknown feature", tuple(REGISTRY)
+    if feat.arg is None:
+        return (f"feature {name!r} takes no argument", ()) if arg else None
+    ids = list(coords.get(feat.arg, ()))
+    if arg not in ids:
+        return (
+            f"feature {name!r} needs a known {feat.arg} id as `{name}:<{feat.arg}>`",
+            tuple(f"{name}:{x}" for x in ids),
+        )
+    return None
+
+
 def parse(
     spec: str,
     coords: Mapping[str, Sequence[str]],
@@ -142,43 +160,14 @@ def parse(
     path: str = "features",
 ) -> BoundFeature:
     """Resolve ``name`` / ``name:arg`` against the registry and the coordinate ids, or raise."""
+    found = problem(spec, coords)
+    if found is not None:
+        fail(where, path, found[0], spec, found[1])
     name, _, arg = str(spec).partition(":")
-    feat = REGISTRY.get(name)
-    if feat is None:
-        raise ScenarioError(
-            [Problem(where, None, None, path, "unknown feature", short_repr(spec), tuple(REGISTRY))]
-        )
+    feat = REGISTRY[name]
     if feat.arg is None:
-        if arg:
-            raise ScenarioError(
-                [
-                    Problem(
-                        where,
-                        None,
-                        None,
-                        path,
-                        f"feature {name!r} takes no argument",
-                        short_repr(spec),
-                    )
-                ]
-            )
         return BoundFeature(spec, feat, -1)
-    ids = list(coords.get(feat.arg, ()))
-    if arg not in ids:
-        raise ScenarioError(
-            [
-                Problem(
-                    where,
-                    None,
-                    None,
-                    path,
-                    f"feature {name!r} needs a known {feat.arg} id as `{name}:<{feat.arg}>`",
-                    short_repr(spec),
-                    tuple(f"{name}:{x}" for x in ids),
-                )
-            ]
-        )
-    return BoundFeature(spec, feat, ids.index(arg))
+    return BoundFeature(spec, feat, list(coords[feat.arg]).index(arg))
 
 
 def evaluate(

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import Problem, ScenarioError, short_repr
+from ..errors import fail
 from ..features import BoundFeature, evaluate, parse
 from ..rng import MemberRNG
 
@@ -295,19 +295,7 @@ def _solve_block(A, B, lam):
 
 
 def _fail(path: str, message: str, value=None, options=(), where: str = "<params>"):
-    raise ScenarioError(
-        [
-            Problem(
-                where,
-                None,
-                None,
-                path,
-                message,
-                None if value is None else short_repr(value),
-                tuple(options),
-            )
-        ]
-    )
+    fail(where, path, message, value, options)
 
 
 def check_lambda(lam, path: str = "lambda", where: str = "<params>") -> None:

@@ -461,23 +461,14 @@ def _check_alignment(s: Scenario, actors) -> Iterator[Finding]:
 
 
 def _feature_problem(spec: str, s: Scenario) -> tuple[str, tuple] | None:
-    """Why ``spec`` (``name`` or ``name:id``) is not a registry feature bound to a known id, or None."""
-    from ..features import REGISTRY
+    from ..features import problem
 
-    name, _, arg = spec.partition(":")
-    feature = REGISTRY.get(name)
-    if feature is None:
-        return "unknown feature", tuple(REGISTRY)
-    ids = {
+    coords = {
         "faction": [f.id for f in s.factions],
         "actor": s.actor_ids(),
         "issue": [i.id for i in s.issues],
-    }.get(feature.arg or "", [])
-    if feature.arg is None:
-        return (f"feature {name!r} takes no argument", ()) if arg else None
-    if arg not in ids:
-        return f"feature {name!r} needs a known {feature.arg} id", tuple(f"{name}:{x}" for x in ids)
-    return None
+    }
+    return problem(spec, coords)
 
 
 def _check_features(s: Scenario) -> Iterator[Finding]:
