@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engines import alignment as engine
-from ..errors import Problem, ScenarioError, short_repr
+from ..errors import fail
 from ..scenario.schema import Scenario
 from ..scenario.walk import relation_label
 
@@ -39,19 +39,7 @@ def ideal_point_term(
         return u
     r = np.asarray(samples["alignment.ideal_point_range"], float)
     if not np.all(np.isfinite(r)) or np.any(r <= 0):
-        raise ScenarioError(
-            [
-                Problem(
-                    "alignment",
-                    None,
-                    None,
-                    "alignment.ideal_point_range",
-                    "must be > 0",
-                    short_repr(r.min()),
-                    (),
-                )
-            ]
-        )
+        fail("alignment", "alignment.ideal_point_range", "must be > 0", r.min())
     x = np.stack(
         [
             samples[f"actors.{a}.ideal_point"] if h else np.zeros_like(r)
