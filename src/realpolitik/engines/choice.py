@@ -15,11 +15,12 @@ player's log-odds against its first strategy, the fixed point is ``x = h(x, λ)`
 ū_1(0))`` with the column player's mixture ``q = softmax(λ·Bᵀp(x))`` eliminated. It is followed
 along an increasing λ grid (steps of 0.2 growing by 12 % per step, each member stopping at its own λ),
 with a secant predictor and Newton correctors on ``x − h(x, λ) = 0`` (analytic Jacobian), for all
-members × games at once, in the log-odds of the player with fewer strategies. Where the branch may
-fold back in λ — det ∂G/∂x fell below 0.25, a corrector moved more than 0.25 in log-odds, or the
-residual stayed high — the game is re-traced by pseudo-arclength continuation in (x, λ) (tangent
-turning < 6° and corrector < 0.1·step per accepted step), taking the branch's first crossing of λ,
-as Gambit's ``logit_solve_lambda`` does. A one-player game (a decision problem) is the same with a column player of one strategy:
+members × games in one numba kernel (:mod:`._qre_kernels`), in the log-odds of the player with
+fewer strategies. Where the branch may fold back in λ — det ∂G/∂x fell below 0.25, a corrector
+moved more than 0.25 in log-odds, or the residual stayed high — the game is re-traced by
+pseudo-arclength continuation in (x, λ) (tangent turning < 6° and corrector < 0.1·step per accepted
+step), taking the branch's first crossing of λ, as Gambit's ``logit_solve_lambda`` does. A
+one-player game (a decision problem) is the same with a column player of one strategy:
 σ = softmax(λu), the logit choice rule.
 
 Persistence (DESIGN, "Choice"): a player's chosen strategy is state. Each month, with probability
@@ -38,6 +39,7 @@ import numpy as np
 from ..errors import fail
 from ..features import BoundFeature, evaluate, parse
 from ..rng import MemberRNG
+from . import _qre_kernels
 
 MAX_STRATEGIES = 4
 
@@ -88,12 +90,6 @@ def _solve_small(jac, rhs):
     return np.linalg.solve(jac, rhs[..., None])[..., 0]
 
 
-def _det_small(jac):
-    if jac.shape[-1] == 1:
-        return jac[:, 0, 0]
-    return np.linalg.det(jac)
-
-
 def _newton(x, lam, A, B, mr, mc):
     """One Newton step; also returns the Jacobian at the starting point."""
     g, jac = _residual_jacobian(x, lam, A, B, mr, mc)
@@ -109,31 +105,19 @@ def _lambda_grid(lam_max: float, first: float, growth: float) -> np.ndarray:
     return np.array(grid)
 
 
-def _trace(A, B, mr, mc, lam, first=0.2, growth=1.12, n_newton=2):
-    """Continuation in λ; returns x, the final residual, the smallest det(∂G/∂x) met and the
-    largest corrector move."""
-    n, s = mr.shape
-    x = np.zeros((n, s - 1))
-    x_prev = x.copy()
-    l_cur = np.zeros(n)
-    l_prev = np.zeros(n)
-    min_det = np.ones(n)
-    jump = np.zeros(n)  # largest Newton correction of a predicted point: a jump between branches
-    for level in _lambda_grid(float(lam.max(initial=0.0)), first, growth)[1:]:
-        l_new = np.minimum(level, lam)
-        d_prev = l_cur - l_prev
-        ratio = np.divide(l_new - l_cur, d_prev, out=np.zeros(n), where=d_prev > 0)
-        moving = np.nonzero(l_new > l_cur)[0]  # members already at their λ wait for the polish
-        x, x_prev = x + (x - x_prev) * ratio[:, None], x
-        l_prev, l_cur = l_cur, l_new
-        xm, lm = x[moving], l_cur[moving]
-        am, bm, rm, cm = A[moving], B[moving], mr[moving], mc[moving]
-        for _ in range(n_newton):
-            xm, jac = _newton(xm, lm, am, bm, rm, cm)
-        jump[moving] = np.maximum(jump[moving], np.abs(xm - x[moving]).max(axis=1, initial=0.0))
-        x[moving] = xm
-        min_det[moving] = np.minimum(min_det[moving], _det_small(jac))
-    return _polish(x, lam, A, B, mr, mc) + (min_det, jump)
+def _trace(A, B, rows, lam, first=0.2, growth=1.12, n_newton=2):
+    """Continuation in λ (numba kernel, one game per iteration); returns x, the final residual,
+    the smallest det(∂G/∂x) met and the largest corrector move."""
+    grid = _lambda_grid(float(lam.max(initial=0.0)), first, growth)
+    return _qre_kernels.trace(
+        np.ascontiguousarray(A),
+        np.ascontiguousarray(B),
+        np.ascontiguousarray(lam),
+        rows,
+        grid,
+        n_newton,
+        _qre_kernels.n_chunks(),
+    )
 
 
 def _polish(x, lam, A, B, mr, mc):
@@ -279,7 +263,7 @@ def _solve_block(A, B, lam):
     A, B, lam = pad_a / scale[:, None, None], pad_b / scale[:, None, None], lam * scale
     mr = np.broadcast_to(np.arange(s) < rows, (n, s))
     mc = np.ones((n, s), bool)
-    x, res, min_det, jump = _trace(A, B, mr, mc, lam)
+    x, res, min_det, jump = _trace(A, B, rows, lam)
     hard = (res > 1e-10) | (min_det < 0.25) | (jump > 0.25)
     if hard.any():
         x[hard], res[hard] = _arclength(A[hard], B[hard], mr[hard], mc[hard], lam[hard])
@@ -375,7 +359,13 @@ def payoffs(params: Params, feature_values: np.ndarray) -> np.ndarray:
     """Normalised payoffs (member, G, 2, S, S) from feature values (member, K)."""
     coef = params.coef
     if coef.shape[0] == 1:
-        raw = np.tensordot(feature_values, coef[0], axes=([1], [-1]))
+        # a short sum over features rather than a BLAS product, whose idle worker threads spin
+        # (burning more CPU than the product) after every call
+        cells = coef[0].reshape(-1, coef.shape[-1])
+        raw = feature_values[:, :1] * cells[:, 0]
+        for k in range(1, cells.shape[1]):
+            raw += feature_values[:, k : k + 1] * cells[:, k]
+        raw = raw.reshape(-1, *coef.shape[1:-1])
     else:
         raw = np.einsum("mk,mgpabk->mgpab", feature_values, coef)
     s = coef.shape[3]
