@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _residual(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac):
     """Fill g = G(x) (k) and jac = ∂G/∂x (k × k) for one game; p, q, w and the rest are scratch."""
     k = rows - 1
@@ -83,7 +83,7 @@ def _residual(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac):
             jac[i, c] = (1.0 if i == c else 0.0) - lam * (dw[i + 1, c] - dw[0, c])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _solve(jac, rhs, k, lu, d):
     """d = jac⁻¹·rhs (closed forms for k ≤ 2, Gaussian elimination with partial pivoting for k = 3);
     returns det(jac)."""
@@ -124,7 +124,7 @@ def _solve(jac, rhs, k, lu, d):
     return det
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _relative(g, x, k):
     big_g = 0.0
     big_x = 0.0
@@ -134,7 +134,7 @@ def _relative(g, x, k):
     return big_g / (1.0 + big_x)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def trace(a_all, b_all, lam_all, rows, grid, n_newton, n_chunks):
     """Principal-branch continuation for games (n, s, s) with ``rows`` row strategies.
 
