@@ -232,8 +232,10 @@ def logit_qre(
     n_col = np.broadcast_to(np.asarray(n_col, int), (n,))
     p = np.zeros((n, s))
     q = np.zeros((n, s))
-    for rows, cols in sorted(set(zip(n_row.tolist(), n_col.tolist(), strict=True))):
-        k = np.nonzero((n_row == rows) & (n_col == cols))[0]
+    shape_key = n_row * (s + 1) + n_col
+    for key in np.unique(shape_key).tolist():
+        rows, cols = divmod(key, s + 1)
+        k = np.nonzero(shape_key == key)[0]
         a, b, lk = A[k, :rows, :cols], B[k, :rows, :cols], lam[k]
         if cols == 1:
             p[k, :rows] = _softmax(lk[:, None] * a[:, :, 0], np.ones((len(k), rows), bool))
