@@ -195,7 +195,11 @@ def load_syria(data_dir: Path | str = DATA_DIR) -> SyriaMap:
     )
 
 
-FACTION_COLOURS = ("#c0392b", "#27ae60", "#2c3e50", "#f1c40f", "#8e44ad", "#2980b9", "#95a5a6")
+FACTION_COLOURS = (
+    "#c0392b", "#27ae60", "#2c3e50", "#f1c40f", "#8e44ad", "#2980b9", "#95a5a6",
+    "#d35400", "#16a085", "#7f8c8d",
+)  # fmt: skip
+CONTESTED_COLOUR = "#ffffff"
 
 
 def plot_control_map(ds, month, ax=None, syria: SyriaMap | None = None):
@@ -211,7 +215,9 @@ def plot_control_map(ds, month, ax=None, syria: SyriaMap | None = None):
     if "member" in ctrl.dims:
         ctrl = ctrl.mean("member")
     factions = [str(f) for f in ctrl["faction"].values]
-    colour = {f: FACTION_COLOURS[i % len(FACTION_COLOURS)] for i, f in enumerate(factions)}
+    others = [f for f in factions if f != "contested"]
+    colour = {f: FACTION_COLOURS[i % len(FACTION_COLOURS)] for i, f in enumerate(others)}
+    colour["contested"] = CONTESTED_COLOUR
     for region in [str(r) for r in ctrl["region"].values]:
         shares = ctrl.sel(region=region).values
         holder = factions[int(np.argmax(shares))]
@@ -234,7 +240,9 @@ def plot_control_map(ds, month, ax=None, syria: SyriaMap | None = None):
     ax.set_aspect("equal")
     ax.set_title(f"control, month {month}")
     ax.legend(
-        handles=[Patch(color=colour[f], label=f) for f in factions],
+        handles=[
+            Patch(facecolor=colour[f], edgecolor="black", linewidth=0.5, label=f) for f in factions
+        ],
         loc="lower right",
         fontsize="small",
     )
