@@ -1,7 +1,7 @@
 """Numba kernel of the λ-continuation in :mod:`realpolitik.engines.choice` (one game per iteration).
 
-Same arithmetic as the numpy definition it replaces: for the row player's log-odds ``x`` (k = rows − 1
-of them) and the column player's mixture ``q = softmax(λ·Bᵀp(x))``,
+The equations of ``choice._residual_jacobian`` (still used by the arc-length fallback): for the row
+player's log-odds ``x`` (k = rows − 1 of them) and the column player's mixture ``q = softmax(λ·Bᵀp(x))``,
 
     G(x) = x − λ·(w_{1..k} − w_0),   w = A q,
     ∂G/∂x = I − λ·(∂w_{1..k} − ∂w_0),  ∂w = A·(diag q − q qᵀ)·λBᵀ·(diag p − p pᵀ)[:, 1:],
