@@ -135,12 +135,9 @@ class Holds(_Model):
     on: Date
 
 
-class Captures(_Model):
-    """Held at some month-end in [from, to], not held at the end of the month before ``from``'s."""
+class _Window(_Model):
+    """A query over the months that overlap [from, to] (from ≤ to)."""
 
-    kind: Literal["captures"]
-    actor: Id
-    region: Id
     from_: Date = Field(alias="from")
     to: Date
 
@@ -148,6 +145,14 @@ class Captures(_Model):
     def _check(self):
         _order(self.from_, self.to)
         return self
+
+
+class Captures(_Window):
+    """Held at some month-end in [from, to], not held at the end of the month before ``from``'s."""
+
+    kind: Literal["captures"]
+    actor: Id
+    region: Id
 
 
 class HoldsOffice(_Model):
@@ -177,19 +182,12 @@ class Aligned(_Model):
         return self
 
 
-class Choice(_Model):
+class Choice(_Window):
     """``acted`` is true in some month overlapping [from, to]."""
 
     kind: Literal["choice"]
     actor: Id
     strategy: Id
-    from_: Date = Field(alias="from")
-    to: Date
-
-    @model_validator(mode="after")
-    def _check(self):
-        _order(self.from_, self.to)
-        return self
 
 
 class Value(_Model):
