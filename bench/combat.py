@@ -39,7 +39,7 @@ def flagship_params(n: int) -> tuple[combat.Params, dict]:
 
 def run(params, drivers, months, start=0):
     n = params.n_members
-    rng = MemberRNG(11, start, start + n).child("combat/")
+    rng = MemberRNG(11, start, start + n)
     state = combat.init_state(params, n)
     for month in range(months):
         state, out = combat.step(state, params, drivers, month, rng)

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from realpolitik.engines import population as pop
+from realpolitik.engines import run
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "population"
@@ -159,10 +160,10 @@ def history_drivers(combat: float):
 
 def predict(theta):
     params = build(theta)
-    run = pop.simulate(params, history_drivers(theta[-1]), N_MONTHS)
+    ds = run(pop, params, 1, N_MONTHS, 0, history_drivers(theta[-1]))
     init = params.initial[0]
-    stocks = run["stocks"][:, 0, :]
-    arrivals = run["series"]["mediterranean-sea-arrivals-europe"][:, 0]
+    stocks = ds.stocks.values[0]  # (month, stock)
+    arrivals = ds.series.sel(series_id="mediterranean-sea-arrivals-europe").values[0]
     preds = []
     for label, kind, date, obs, sd in targets():
         pos = month_pos(date)

@@ -34,9 +34,9 @@ def test_drivers_at_as_of_reproduce_each_base_rate(flagship, params):
     )
     for i, a in enumerate(flagship.actions):
         h0 = (a.base_rate.events + 0.5) / a.base_rate.exposure
-        assert out["prob"][:, i] == pytest.approx(h0), a.id
+        assert out.prob[:, i] == pytest.approx(h0), a.id
         se = np.sqrt(h0 * (1 - h0) / M)
-        assert abs(out["acted"][:, i].mean() - h0) < 4 * se + 1e-12, a.id
+        assert abs(out.acted[:, i].mean() - h0) < 4 * se + 1e-12, a.id
 
 
 def test_each_driver_moves_its_act_in_the_declared_direction_within_the_cap(flagship, params):
@@ -68,8 +68,8 @@ def test_documented_counterfactual_directions(flagship, params, act_id, spec, si
     x = params.x_ref.copy()
     x[:, params.drivers.index(spec)] += feature_sd(flagship, spec)
     st = act.init_state(params, M)
-    p0 = act.step(st, params, at(params, params.x_ref), 0, MemberRNG(3, 0, M))[1]["prob"][:, i]
-    p1 = act.step(st, params, at(params, x), 0, MemberRNG(3, 0, M))[1]["prob"][:, i]
+    p0 = act.step(st, params, at(params, params.x_ref), 0, MemberRNG(3, 0, M))[1].prob[:, i]
+    p1 = act.step(st, params, at(params, x), 0, MemberRNG(3, 0, M))[1].prob[:, i]
     assert np.all(np.sign(p1 - p0) == sign)
 
 

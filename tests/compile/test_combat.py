@@ -7,6 +7,7 @@ import pytest
 
 from realpolitik.compile.combat import air_sorties, compile_combat
 from realpolitik.engines import combat
+from realpolitik.engines import run as run_engine
 from realpolitik.errors import ScenarioError
 from realpolitik.scenario import load_scenario, loads_scenario
 from realpolitik.scenario.sampling import sample_scenario
@@ -67,7 +68,7 @@ def test_twelve_months_run_without_nan_and_conserve_shares(flagship):
         sorties[:, P.factions.index("regime")],
         samples["factions.russia.parameters.sorties_per_day"] * combat.DAYS_PER_MONTH,
     )
-    ds = combat.simulate(P, 12, SEED, drivers=lambda m: {"air_sorties": sorties})
+    ds = run_engine(combat, P, P.n_members, 12, SEED, drivers={"air_sorties": sorties})
     for name in ("control", "forces", "losses", "intensity"):
         assert np.isfinite(ds[name].values).all(), name
     c = ds["control"].values
@@ -87,8 +88,8 @@ def test_members_do_not_depend_on_the_chunk(flagship):
         smp = sample_scenario(s, SEED, start, stop)
         params = compile_combat(s, smp, stop - start)
         sorties = air_sorties(s, smp, params)
-        ds = combat.simulate(
-            params, 6, SEED, drivers=lambda m: {"air_sorties": sorties}, start=start
+        ds = run_engine(
+            combat, params, stop - start, 6, SEED, drivers={"air_sorties": sorties}, start=start
         )
         return params, ds
 

@@ -2,6 +2,7 @@ import numpy as np
 
 from realpolitik.compile.population import compile_population
 from realpolitik.engines import population as pop
+from realpolitik.engines import run
 
 N = 500
 
@@ -14,8 +15,9 @@ def test_flagship_compiles_and_conserves_people(flagship, samples):
     fields = [f for f in vars(p) if isinstance(getattr(p, f), np.ndarray)]
     assert all(np.all(np.isfinite(getattr(p, f))) for f in fields)
     d = {"fighting-scope": np.full(N, 0.834), "combat-losses": np.zeros(N)}
-    run = pop.simulate(p, lambda t: d, 12)
-    assert np.all(run["stocks"].sum(-1) == p.initial.sum(-1))  # no combat losses: people conserved
-    assert np.all(np.diff(run["series"]["conflict-deaths-sohr-cumulative"], axis=0) >= 0)
+    ds = run(pop, p, N, 12, 0, d)
+    # no combat losses: people conserved
+    assert np.all(ds.stocks.sum("stock") == p.initial.sum(-1)[:, None])
+    assert np.all(ds.series.sel(series_id="conflict-deaths-sohr-cumulative").diff("month") >= 0)
     # the fitted rates carry the pre-cut-off pace: about 1,400 civilian deaths a month at F = 0.834
-    assert 800 < run["flows"]["civilian_deaths"][0].mean() < 2000
+    assert 800 < ds.flows.sel(flow="civilian_deaths", month=0).mean() < 2000

@@ -46,8 +46,8 @@ def test_drivers_at_as_of_reproduce_base_rate():
     _, out = run_month(p, [1.7])
     for a, h0 in ((0, 0.05), (1, 0.04)):
         se = np.sqrt(h0 * (1 - h0) / M)
-        assert out["prob"][:, a] == pytest.approx(h0)
-        assert abs(out["acted"][:, a].mean() - h0) < 4 * se
+        assert out.prob[:, a] == pytest.approx(h0)
+        assert abs(out.acted[:, a].mean() - h0) < 4 * se
 
 
 def test_response_direction_and_size():
@@ -58,8 +58,8 @@ def test_response_direction_and_size():
     up = special.expit(special.logit(0.05) + np.log(2))
     down = special.expit(special.logit(0.05) - np.log(2))
     for a, h in ((0, up), (1, down)):
-        assert abs(out["acted"][:, a].mean() - h) < 4 * np.sqrt(h * (1 - h) / M)
-    assert out["acted"][:, 0].mean() > 0.05 > out["acted"][:, 1].mean()
+        assert abs(out.acted[:, a].mean() - h) < 4 * np.sqrt(h * (1 - h) / M)
+    assert out.acted[:, 0].mean() > 0.05 > out.acted[:, 1].mean()
 
 
 def test_once_acts_happen_at_most_once_and_repeatable_acts_repeat():
@@ -70,8 +70,8 @@ def test_once_acts_happen_at_most_once_and_repeatable_acts_repeat():
     total = np.zeros((m, 2), int)
     for t in range(24):
         st, out = act.step(st, p, {"x0": np.zeros(m)}, t, rng)
-        total += out["acted"]
-        assert np.all(out["prob"][st.done[:, 0] & ~out["acted"][:, 0], 0] == 0)
+        total += out.acted
+        assert np.all(out.prob[st.done[:, 0] & ~out.acted[:, 0], 0] == 0)
     assert total[:, 0].max() == 1
     assert total[:, 1].max() > 1
     assert np.array_equal(total, st.count)
@@ -81,9 +81,9 @@ def test_joint_act_needs_every_party():
     # party 2 is pushed to ~0 willingness by its driver: the joint act cannot happen
     p = make([0.5, 0.5], [0, 0], [[0.0, 0.0], [0.0, -40.0]], [False], 1)
     _, out = run_month(p, [0.0, 1.0])
-    assert out["acted"].sum() == 0
+    assert out.acted.sum() == 0
     _, out = run_month(p, [0.0, 0.0])
-    assert abs(out["acted"][:, 0].mean() - 0.25) < 4 * np.sqrt(0.25 * 0.75 / M)
+    assert abs(out.acted[:, 0].mean() - 0.25) < 4 * np.sqrt(0.25 * 0.75 / M)
 
 
 def test_effects_only_where_acted():
@@ -96,8 +96,8 @@ def test_effects_only_where_acted():
         effects=(act.Effect(0, "relation", "turkey~russia", np.full(M, 0.3)),),
     )
     _, out = run_month(p, [0.0])
-    assert np.array_equal(out["effects"][:, 0] > 0, out["acted"][:, 0])
-    assert set(np.unique(out["effects"])) <= {0.0, 0.3}
+    assert np.array_equal(out.effects[:, 0] > 0, out.acted[:, 0])
+    assert set(np.unique(out.effects)) <= {0.0, 0.3}
 
 
 def test_coefficient_cap():
@@ -111,14 +111,14 @@ def test_chunking_invariance_and_missing_driver():
     m = 101
     p = make([0.2], [0], [[0.1]], [False], 1, m=m)
     st = act.init_state(p, m)
-    whole = act.step(st, p, {"x0": np.ones(m)}, 4, MemberRNG(9, 0, m))[1]["acted"]
+    whole = act.step(st, p, {"x0": np.ones(m)}, 4, MemberRNG(9, 0, m))[1].acted
     parts = []
     for a, b in ((0, 40), (40, m)):
         sub = make([0.2], [0], [[0.1]], [False], 1, m=b - a)
         parts.append(
             act.step(
                 act.init_state(sub, b - a), sub, {"x0": np.ones(b - a)}, 4, MemberRNG(9, a, b)
-            )[1]["acted"]
+            )[1].acted
         )
     assert np.array_equal(whole, np.concatenate(parts))
     with pytest.raises(KeyError, match="x0"):

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from realpolitik.engines import _eum_kernels as K
 from realpolitik.engines import bargaining as B
+from realpolitik.engines import run as run_engine
 from realpolitik.errors import ScenarioError
 from realpolitik.rng import MemberRNG
 from realpolitik.scenario import load_scenario
@@ -711,25 +712,29 @@ def _params(eu, veto, n_members=1, h0=0.05, slope=4.0, band=np.nan, dtype=np.flo
 
 def test_engine_step_runs_the_eum_round(eu):
     params = _params(eu, ["germany", "uk"], n_members=3, h0=0.0, dtype=np.float64)
-    ds = B.simulate(params, 10, 3, root_seed=1)
+    ds = run_engine(B, params, 3, 10, 1)  # month t = the state after round t + 1
+    x0 = B.init_state(params, 3)
     ref = run(eu)
     for m in range(3):
+        np.testing.assert_allclose(x0.position[m, 0], ref["position"].values[0], atol=1e-12)
         np.testing.assert_allclose(
-            ds["position"].values[m, :, 0], ref["position"].values, atol=1e-12
+            ds["position"].values[m, :, 0], ref["position"].values[1:], atol=1e-12
         )
-        np.testing.assert_allclose(ds["issue_outcome"].values[m, :, 0], ref["median"].values)
+        assert x0.outcome[m, 0] == ref["median"].values[0]
+        np.testing.assert_allclose(ds["issue_outcome"].values[m, :, 0], ref["median"].values[1:])
     assert not ds["settled"].values.any()
 
 
 def test_hazard_at_as_of_reproduces_base_rate(eu):
     # Germany (4) and the UK (10) never move on D1, so D stays at D0 and h = h0 every month
     m, h0, months = 20000, 0.05, 12
-    ds = B.simulate(_params(eu, ["germany", "uk"], h0=h0), months, m, root_seed=7)
-    d0 = ds["distance"].values[:, 0, 0]
+    params = _params(eu, ["germany", "uk"], h0=h0)
+    ds = run_engine(B, params, m, months, 7)
+    d0 = B.init_state(params, m).distance0[:, 0]
     np.testing.assert_allclose(d0, 1.0)  # 6 apart on a range of 6
-    np.testing.assert_allclose(ds["distance"].values[:, 1:, 0], 1.0)
-    first = ds["settled"].values[:, 1:, 0]
-    hz = ds["hazard"].values[:, 1:, 0]
+    np.testing.assert_allclose(ds["distance"].values[:, :, 0], 1.0)
+    first = ds["settled"].values[:, :, 0]
+    hz = ds["hazard"].values[:, :, 0]
     open_before = np.concatenate([np.ones((m, 1), bool), ~first[:, :-1]], axis=1)
     np.testing.assert_allclose(hz[open_before], h0, rtol=1e-12)
     for t in (1, 6, 12):
@@ -740,8 +745,8 @@ def test_hazard_at_as_of_reproduces_base_rate(eu):
     assert np.all(np.diff(first.astype(int), axis=1) >= 0)
     member = int(np.argmax(first[:, 0]))  # settled in month 1
     assert first[member, 0]
-    assert (ds["position"].values[member, 2:] == ds["position"].values[member, 1]).all()
-    assert (ds["issue_outcome"].values[member, 1:] == ds["issue_outcome"].values[member, 1]).all()
+    assert (ds["position"].values[member, 1:] == ds["position"].values[member, 0]).all()
+    assert (ds["issue_outcome"].values[member] == ds["issue_outcome"].values[member, 0]).all()
 
 
 @pytest.mark.parametrize(
@@ -751,14 +756,15 @@ def test_hazard_at_as_of_reproduces_base_rate(eu):
 def test_hazard_moves_with_veto_distance(eu, veto, direction):
     # month 1: Luxembourg 4 → 7 and Belgium 7 → 8.416 — closer to Belgium, away from the Netherlands
     h0, m = 0.05, 20000
-    ds = B.simulate(_params(eu, veto, h0=h0), 1, m, root_seed=3)
-    d0, d1 = ds["distance"].values[0, :, 0]
+    params = _params(eu, veto, h0=h0)
+    ds = run_engine(B, params, m, 1, 3)
+    d0, d1 = B.init_state(params, m).distance0[0, 0], ds["distance"].values[0, 0, 0]
     assert np.sign(d0 - d1) == direction
-    h1 = ds["hazard"].values[0, 1, 0]
+    h1 = ds["hazard"].values[0, 0, 0]
     assert np.sign(h1 - h0) == direction
     logit = np.log(h0 / (1 - h0)) - 4.0 * (d1 - d0)
     assert h1 == pytest.approx(1 / (1 + np.exp(-logit)), rel=1e-6)
-    share = ds["settled"].values[:, 1, 0].mean()
+    share = ds["settled"].values[:, 0, 0].mean()
     assert abs(share - h1) < 4 * np.sqrt(h1 * (1 - h1) / m)
 
 
@@ -778,13 +784,17 @@ def test_hazard_function_and_distance():
 
 
 def test_agreement_band(eu):
-    never = B.simulate(_params(eu, ["germany", "uk"], h0=0.0, band=np.nan), 3, 4, root_seed=1)
+    never = run_engine(B, _params(eu, ["germany", "uk"], h0=0.0, band=np.nan), 4, 3, 1)
     assert not never["settled"].values.any()
-    wide = B.simulate(_params(eu, ["germany", "uk"], h0=0.0, band=1.0), 3, 4, root_seed=1)
-    assert wide["settled"].values[:, 1:].all()
-    near = B.simulate(_params(eu, ["luxembourg", "belgium"], h0=0.0, band=0.3), 2, 2, root_seed=1)
-    # |Lu − Be| / 6: 0.5 at the start, 1.416/6 = 0.236 after month 1
-    np.testing.assert_array_equal(near["settled"].values[0, :, 0], [False, True, True])
+    wide = run_engine(B, _params(eu, ["germany", "uk"], h0=0.0, band=1.0), 4, 3, 1)
+    assert wide["settled"].values.all()
+    near_params = _params(eu, ["luxembourg", "belgium"], h0=0.0, band=0.3)
+    near = run_engine(B, near_params, 2, 2, 1)
+    # |Lu − Be| / 6: 0.5 at the start (outside the band), 1.416/6 = 0.236 after month 0's round
+    x0 = B.init_state(near_params, 1)
+    _, spread0 = B.veto_distance(x0.position, near_params.capability, near_params.veto, x0.delta)
+    assert spread0[0, 0] == pytest.approx(0.5)
+    np.testing.assert_array_equal(near["settled"].values[0, :, 0], [True, True])
 
 
 def test_salience_drivers(eu):
@@ -825,7 +835,7 @@ def test_engine_robust_to_degenerate_issue():
         hazard_base=np.full((1, 1), 0.1),
         hazard_slope=np.full((1, 1), 2.0),
     )
-    ds = B.simulate(params, 3, 5, root_seed=2)
+    ds = run_engine(B, params, 5, 3, 2)
     for v in ("position", "issue_outcome", "hazard", "distance"):
         assert np.isfinite(ds[v].values).all(), v
     np.testing.assert_array_equal(ds["issue_outcome"].values, 50.0)

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from realpolitik.engines import combat
+from realpolitik.engines import run as run_engine
 from realpolitik.geo import load_syria
 from realpolitik.rng import MemberRNG
 
@@ -103,7 +104,7 @@ def chain_structure(n_regions, factions, base=None, access=None, sites=()):
 
 
 def run(params, months, seed=5, drivers=None):
-    return combat.simulate(params, months, seed, drivers=drivers)
+    return run_engine(combat, params, params.n_members, months, seed, drivers=drivers)
 
 
 # ---------------------------------------------------------------- bad input
@@ -229,8 +230,8 @@ def test_advance_is_capped_by_the_maximum_rate():
 
 def test_results_do_not_depend_on_chunking():
     params = synthetic(flagship_structure(), 12, 3)
-    whole = combat.simulate(params, 5, 9)
-    part = combat.simulate(params.member_slice(4, 12), 5, 9, start=4)
+    whole = run_engine(combat, params, 12, 5, 9)
+    part = run_engine(combat, params.member_slice(4, 12), 8, 5, 9, start=4)
     assert np.array_equal(whole.control.values[4:], part.control.values)
     assert np.array_equal(whole.forces.values[4:], part.forces.values)
 
@@ -309,7 +310,7 @@ def test_more_uncommitted_manpower_raises_offensive_feasibility():
 
 def test_step_uses_keyed_draws_only():
     params = synthetic(flagship_structure(), 4, 4)
-    rng = MemberRNG(1, 0, 4).child("combat/")
+    rng = MemberRNG(1, 0, 4)
     s1, o1 = combat.step(combat.init_state(params, 4), params, {}, 0, rng)
     s2, o2 = combat.step(combat.init_state(params, 4), params, {}, 0, rng)
     assert np.array_equal(o1.control, o2.control)

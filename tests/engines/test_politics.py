@@ -92,9 +92,9 @@ def test_unsc_process_reproduces_pre_cutoff_vetoes():
     lo, hi = np.quantile(vetoes, [0.1, 0.9])
     assert lo <= 4 <= hi
     # The vote model reproduces the record's pattern: Russia vetoes coercive drafts, not the others.
-    p_no = outs[0]["p_russia_no"][0]
+    p_no = outs[0].p_russia_no[0]
     assert p_no[0] > 0.9 and np.all(p_no[1:] < 0.1)
-    drafts = np.stack([o["drafts"] for o in outs]).sum(0).mean(0)
+    drafts = np.stack([o.drafts for o in outs]).sum(0).mean(0)
     assert drafts == pytest.approx(params.council.draft_rate[0] * 48, rel=0.05)
 
 
@@ -109,11 +109,13 @@ def test_adoption_requires_no_veto_and_egypt_votes_only_when_seated():
     m = 2000
     st, outs = run(pol.Params(leader_params(m), council_params(m, egypt_from=6, egypt_to=12)), 18)
     for t, o in enumerate(outs):
-        assert np.all(o["adopted"] + o["vetoes"] <= o["drafts"])
+        assert np.all(o.adopted + o.vetoes <= o.drafts)
         if not 6 <= t < 12:
-            assert not o["vote-for-russian-unsc-draft-on-syria"].any()
-    assert np.array_equal(st.vetoes, sum(o["russia_vetoes_month"] for o in outs))
-    assert any(o["adopt-syria-roadmap-resolution"].any() for o in outs)
+            assert not o.events[:, pol.EVENTS.index("vote-for-russian-unsc-draft-on-syria")].any()
+    assert np.array_equal(st.vetoes, sum(o.russia_vetoes_month for o in outs))
+    assert np.array_equal(st.vetoes, outs[-1].series[:, 0])
+    roadmap = pol.EVENTS.index("adopt-syria-roadmap-resolution")
+    assert any(o.events[:, roadmap].any() for o in outs)
 
 
 def test_leader_exit_base_rate_and_routes():
@@ -121,13 +123,12 @@ def test_leader_exit_base_rate_and_routes():
     params = pol.Params(leader_params(m), council_params(m))
     _, outs = run(params, 1)
     h_army, h = 0.002, 0.002 + 0.998 * 0.01
-    assert outs[0]["exit_prob"] == pytest.approx(h)
-    assert abs((outs[0]["office_holder"] != 0).mean() - h) < 4 * np.sqrt(h / m)
-    assert abs(outs[0]["army_exit"].mean() - h_army) < 4 * np.sqrt(h_army / m)
-    army = outs[0]["army_exit"]
-    assert np.all(outs[0]["office_holder"][army] == 1) and np.all(
-        outs[0]["transition_settled"] == army
-    )
+    out = outs[0]
+    assert out.exit_prob[:, 0] == pytest.approx(h)
+    assert abs((out.office_holder[:, 0] != 0).mean() - h) < 4 * np.sqrt(h / m)
+    assert abs(out.army_exit[:, 0].mean() - h_army) < 4 * np.sqrt(h_army / m)
+    army = out.army_exit[:, 0]
+    assert np.all(out.office_holder[army, 0] == 1) and np.all(out.transition_settled == army)
 
 
 @pytest.mark.parametrize(
@@ -154,6 +155,6 @@ def test_exit_is_absorbing_and_collapse_uses_lagged_territory():
     m = 500
     params = pol.Params(leader_params(m, coup_base=0.3, beta_collapse=0.5), council_params(m))
     st, outs = run(params, 12, drivers=lambda t: {"regime-territory": 20.0 - t})
-    changed = np.stack([o["office_holder"] != 0 for o in outs])
+    changed = np.stack([o.office_holder[:, 0] != 0 for o in outs])
     assert np.all(np.diff(changed.astype(int), axis=0) >= 0)  # never returns
     assert np.all(st.territory_hist[:, -1] == 9.0)

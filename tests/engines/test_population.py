@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from realpolitik.engines import population as pop
+from realpolitik.engines import run
 
 ROOT = Path(__file__).resolve().parents[2]
 FIT = ROOT / "data" / "population" / "fit.json"
@@ -62,25 +63,23 @@ def test_people_are_conserved_exactly():
         st, out = pop.step(st, p, d, t)
         assert np.array_equal(st.stocks.sum(1), total)
         assert st.stocks.min() >= 0
-        assert all(np.all(np.isfinite(v)) for v in out["series"].values())
+        assert np.all(np.isfinite(out.series))
 
 
 def test_fighting_scope_drives_displacement():
     m = 4
-    lo = pop.simulate(params(m), drivers(m, scope=0.2), 12)
-    hi = pop.simulate(params(m), drivers(m, scope=0.9), 12)
-    assert np.all(hi["flows"]["displaced"].sum(0) > lo["flows"]["displaced"].sum(0))
-    assert np.all(hi["flows"]["fled"].sum(0) > lo["flows"]["fled"].sum(0))
-    assert np.all(hi["flows"]["civilian_deaths"].sum(0) > lo["flows"]["civilian_deaths"].sum(0))
+    lo = run(pop, params(m), m, 12, 0, drivers(m, scope=0.2)).flows.sum("month")
+    hi = run(pop, params(m), m, 12, 0, drivers(m, scope=0.9)).flows.sum("month")
+    for flow in ("displaced", "fled", "civilian_deaths"):
+        assert np.all(hi.sel(flow=flow) > lo.sel(flow=flow)), flow
 
 
 def test_eu_turkey_deal_cuts_sea_crossings():
     m = 4
-    off = pop.simulate(params(m), drivers(m), 6)["series"]["mediterranean-sea-arrivals-europe"]
-    on = pop.simulate(params(m), drivers(m, deal=1.0), 6)["series"][
-        "mediterranean-sea-arrivals-europe"
-    ]
-    assert np.all(on[0] < 0.3 * off[0])
+    sea = dict(series_id="mediterranean-sea-arrivals-europe", month=0)
+    off = run(pop, params(m), m, 6, 0, drivers(m)).series.sel(sea)
+    on = run(pop, params(m), m, 6, 0, drivers(m, deal=1.0)).series.sel(sea)
+    assert np.all(on < 0.3 * off)
 
 
 def test_lebanon_closure_lowers_registration():
@@ -88,19 +87,21 @@ def test_lebanon_closure_lowers_registration():
     open_ = params(m)
     closed = pop.Params(**{**open_.__dict__, "lebanon_closed_from": 0})
     never = pop.Params(**{**open_.__dict__, "lebanon_closed_from": 999})
-    a = pop.simulate(closed, drivers(m), 6)["stocks"][-1]
-    b = pop.simulate(never, drivers(m), 6)["stocks"][-1]
-    assert np.all(a[:, 2] < b[:, 2]) and np.all(a[:, 3] > b[:, 3])
+    a = run(pop, closed, m, 6, 0, drivers(m)).stocks.isel(month=-1)
+    b = run(pop, never, m, 6, 0, drivers(m)).stocks.isel(month=-1)
+    assert np.all(a.sel(stock="registered") < b.sel(stock="registered"))
+    assert np.all(a.sel(stock="unregistered") > b.sel(stock="unregistered"))
 
 
 def test_series_definitions():
     m = 3
     p = params(m)
     out = pop.step(pop.init_state(p, m), p, drivers(m)(2), 2)[1]
-    s, flows = out["stocks"], out["flows"]
-    assert np.array_equal(out["series"]["syrian-refugees-registered-region"], s[:, 2])
-    assert np.allclose(out["series"]["mediterranean-sea-arrivals-europe"], flows["onward"] / 0.5)
-    assert np.allclose(out["series"]["regime-territory-net-change-since-2015-09-29"], 2.0)
+    series = dict(zip(pop.SERIES, out.series.T, strict=True))
+    flows = dict(zip(pop.FLOWS, out.flows.T, strict=True))
+    assert np.array_equal(series["syrian-refugees-registered-region"], out.stocks[:, 2])
+    assert np.allclose(series["mediterranean-sea-arrivals-europe"], flows["onward"] / 0.5)
+    assert np.allclose(series["regime-territory-net-change-since-2015-09-29"], 2.0)
 
 
 def test_helpers():

@@ -46,6 +46,7 @@ def compile_leader(
         successor_army=actors.index(ld.successor_army),
         successor_other=actors.index(ld.successor_other),
         lag=ld.lag,
+        office=office,
     )
 
 

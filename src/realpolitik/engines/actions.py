@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 from scipy import special, stats
@@ -80,6 +81,11 @@ class Params:
             raise ValueError("every act needs at least one willingness row")
 
     @property
+    def effect_ids(self) -> tuple[str, ...]:
+        """Labels of the ``effect_id`` dim: ``action:kind:target``."""
+        return tuple(f"{self.actions[e.action]}:{e.kind}:{e.target}" for e in self.effects)
+
+    @property
     def membership(self) -> np.ndarray:
         """(W, A) 0/1 matrix: row w belongs to act a."""
         out = np.zeros((len(self.row_action), len(self.actions)))
@@ -91,6 +97,19 @@ class Params:
 class State:
     done: np.ndarray  # (M, A) bool: the act has happened at least once
     count: np.ndarray  # (M, A) int: times it has happened
+
+
+@dataclass(frozen=True)
+class Outputs:
+    prob: np.ndarray  # (M, A) probability the act happens this month (0 for a spent ``once`` act)
+    acted: np.ndarray  # (M, A) bool
+    effects: np.ndarray  # (M, E) realised magnitude of each declared effect
+
+    DIMS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "prob": ("action",),
+        "acted": ("action",),
+        "effects": ("effect_id",),
+    }
 
 
 def init_state(params: Params, n_members: int) -> State:
@@ -148,12 +167,7 @@ def hazards(params: Params, x: np.ndarray) -> np.ndarray:
 
 
 def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month, rng):
-    """One month: returns (State, outputs) with outputs
-
-    * ``prob`` (M, A): probability the act happens this month (0 for a spent ``once`` act);
-    * ``acted`` (M, A) bool;
-    * ``effects`` (M, E): realised magnitude of each declared effect.
-    """
+    """One month: returns (State, Outputs)."""
     n = state.done.shape[0]
     h = hazards(params, driver_matrix(params, drivers, n))
     u = rng.uniform(f"actions/{month}/willing", h.shape[1])
@@ -166,4 +180,4 @@ def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month,
     eff = np.zeros((n, len(params.effects)))
     for j, e in enumerate(params.effects):
         eff[:, j] = np.where(acted[:, e.action], e.magnitude, 0.0)
-    return new, {"prob": prob, "acted": acted, "effects": eff}
+    return new, Outputs(prob=prob, acted=acted, effects=eff)

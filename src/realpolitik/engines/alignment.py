@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -84,6 +85,13 @@ class Outputs:
     camp: np.ndarray  # (member, actor) +1 A / −1 B
     energy: np.ndarray  # (member,) E(X)
     balance: np.ndarray  # (member,) share of balanced triads
+
+    DIMS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "alignment": ("actor",),
+        "camp": ("actor",),
+        "energy": (),
+        "balance": (),
+    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numba
 import numpy as np
@@ -462,6 +462,17 @@ class Outputs:
         np.ndarray
     )  # (member, issue, actor) int8: 0 none, 1 conflict, 2 compromise, 3 capitulation
 
+    DIMS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "position": ("issue", "actor"),
+        "issue_outcome": ("issue",),
+        "mean": ("issue",),
+        "settled": ("issue",),
+        "hazard": ("issue",),
+        "distance": ("issue",),
+        "target": ("issue", "actor"),
+        "offer": ("issue", "actor"),
+    }
+
 
 def _member(a, n_members: int, dtype=None) -> np.ndarray:
     a = np.asarray(a, dtype)
@@ -566,36 +577,3 @@ def step(state: State, params: Params, drivers: Mapping, month: int, rng: Member
         offer=kind.reshape(m, n_issue, n),
     )
     return new, out
-
-
-def simulate(
-    params: Params, n_months: int, n_members: int, root_seed: int, drivers: Mapping | None = None
-) -> xr.Dataset:
-    """The engine alone over ``n_months`` (same drivers every month): a Dataset over
-    (member, month, issue[, actor]) with month 0 the initial state."""
-    x0 = state = init_state(params, n_members)
-    rng = MemberRNG(root_seed, 0, n_members)
-    rows = []
-    for month in range(1, n_months + 1):
-        state, out = step(state, params, drivers or {}, month, rng)
-        rows.append(out)
-    m, n_issue, n = state.position.shape
-
-    def stack(name, first):
-        return np.stack([first, *(getattr(o, name) for o in rows)], axis=1)
-
-    dims3 = ("member", "month", "issue", "actor")
-    dims2 = dims3[:3]
-    zeros2 = np.zeros((m, n_issue))
-    data = {
-        "position": (dims3, stack("position", x0.position)),
-        "issue_outcome": (dims2, stack("issue_outcome", x0.outcome)),
-        "settled": (dims2, stack("settled", x0.settled)),
-        "hazard": (dims2, stack("hazard", zeros2)),
-        "distance": (dims2, stack("distance", x0.distance0)),
-        "offer": (dims3, stack("offer", np.zeros((m, n_issue, n), np.int8))),
-        "target": (dims3, stack("target", np.full((m, n_issue, n), -1, np.int16))),
-    }
-    coords = {"month": np.arange(n_months + 1), "issue": list(params.issues)}
-    coords["actor"] = list(params.actors)
-    return xr.Dataset(data, coords=coords, attrs={"flags": params.flags.describe()})

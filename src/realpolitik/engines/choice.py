@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -350,7 +351,13 @@ class State:
 class Outputs:
     strategy_prob: np.ndarray  # (member, actor, strategy)
     acted: np.ndarray  # (member, actor, strategy) bool
-    payoff: np.ndarray  # (member, G, 2, S, S) normalised payoffs
+    payoff: np.ndarray  # (member, G, 2, S, S) normalised payoffs (0 on padded strategy slots)
+
+    DIMS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "strategy_prob": ("actor", "strategy"),
+        "acted": ("actor", "strategy"),
+        "payoff": ("game", "player", "row", "column"),
+    }
 
 
 def init_state(params: Params, n_members: int) -> State:

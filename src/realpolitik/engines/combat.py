@@ -82,10 +82,10 @@ raise ValueError.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import ClassVar
 
 import numba
 import numpy as np
-import xarray as xr
 
 from realpolitik.engines.lanchester import attrition_substeps, fire_matrices
 from realpolitik.rng import MemberRNG
@@ -161,7 +161,7 @@ class State:
     effectiveness: np.ndarray  # (M, F, R)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outputs:
     control: np.ndarray  # (M, F, R) shares at month end
     forces: np.ndarray  # (M, F, R) fighters at month end
@@ -169,6 +169,15 @@ class Outputs:
     intensity: np.ndarray  # (M, R) fighter losses in the region in the month
     offensive_feasible: np.ndarray  # (M, F, R) bool
     supplied: np.ndarray  # (M, F, R) bool
+
+    DIMS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "control": ("faction", "region"),
+        "forces": ("faction", "region"),
+        "losses": ("faction", "region"),
+        "intensity": ("region",),
+        "offensive_feasible": ("faction", "region"),
+        "supplied": ("faction", "region"),
+    }
 
 
 def validate(params: Params) -> None:
@@ -439,7 +448,7 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     sites = np.nonzero(P.is_site)[0]
     besieged = (control[:, :, sites] > P.hold_threshold[col]) & ~supplied[:, :, sites]
     if besieged.any():
-        u = rng.uniform(f"siege/{month}", (F, sites.size))
+        u = rng.uniform(f"combat/siege/{month}", (F, sites.size))
         rate = P.siege_fall_rate[col] * (1.0 - e[:, :, sites])
         falls = besieged & (u < -np.expm1(-rate))
         mm = np.nonzero(falls.any(axis=(1, 2)))[0]
@@ -485,34 +494,6 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
         intensity=losses.sum(axis=1),
         offensive_feasible=feasible,
         supplied=supplied,
-    )
-
-
-def simulate(params: Params, n_months: int, root_seed: int, drivers=None, start: int = 0):
-    """Run ``n_months`` from ``init_state``; ``drivers(month) -> dict`` or None. Returns a Dataset
-    with control, forces, losses, offensive_feasible, supplied (member, month, faction, region) and
-    intensity (member, month, region)."""
-    M = params.n_members
-    rng = MemberRNG(root_seed, start, start + M).child("combat/")
-    state = init_state(params, M)
-    keep: dict[str, list] = {k: [] for k in Outputs.__dataclass_fields__}
-    for month in range(n_months):
-        state, out = step(state, params, drivers(month) if drivers else {}, month, rng)
-        for k in keep:
-            keep[k].append(getattr(out, k))
-    dims4 = ("member", "month", "faction", "region")
-    data = {
-        k: (dims4 if k != "intensity" else ("member", "month", "region"), np.stack(v, axis=1))
-        for k, v in keep.items()
-    }
-    return xr.Dataset(
-        data,
-        coords={
-            "member": np.arange(start, start + M),
-            "month": np.arange(n_months),
-            "faction": list(params.factions),
-            "region": list(params.regions),
-        },
     )
 
 

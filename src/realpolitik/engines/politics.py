@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy import special, stats
@@ -43,6 +44,12 @@ from scipy import special, stats
 P5 = ("china", "france", "russia", "uk", "usa")
 RUSSIA = P5.index("russia")
 N_ELECTED = 10
+SERIES = ("russia-unsc-vetoes-on-syria",)  # cumulative Russian vetoes on Syria since the start
+EVENTS = (  # per month, bool
+    "unsc-veto-on-syria",  # Russia vetoed a draft on Syria
+    "adopt-syria-roadmap-resolution",  # the Council adopted a draft of the roadmap type
+    "vote-for-russian-unsc-draft-on-syria",  # seated Egypt voted yes on a Russian draft
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class LeaderParams:
     successor_army: int  # actor index after an army-command exit
     successor_other: int  # actor index after any other exit
     lag: int = 6
+    office: str = "syria-president"
 
     def __post_init__(self):
         for name in ("coup_base", "exit_base"):
@@ -96,6 +104,16 @@ class CouncilParams:
 class Params:
     leader: LeaderParams
     council: CouncilParams
+    series_ids: ClassVar[tuple[str, ...]] = SERIES
+    events: ClassVar[tuple[str, ...]] = EVENTS
+
+    @property
+    def offices(self) -> tuple[str, ...]:
+        return (self.leader.office,)
+
+    @property
+    def draft_types(self) -> tuple[str, ...]:
+        return self.council.types
 
 
 @dataclass
@@ -104,6 +122,35 @@ class State:
     exit_route: np.ndarray  # (M,) int 0 = in office, 1 = army command, 2 = other
     territory_hist: np.ndarray  # (M, lag) regime territory, oldest first
     vetoes: np.ndarray  # (M,) int cumulative Russian vetoes on Syria since the start
+
+
+@dataclass(frozen=True)
+class Outputs:
+    office_holder: np.ndarray  # (M, 1) int actor index
+    exit_prob: np.ndarray  # (M, 1) the holder's exit probability this month (0 once gone)
+    army_exit: np.ndarray  # (M, 1) bool: the army command took over this month
+    transition_settled: np.ndarray  # (M,) bool: the holder left by the army-command route
+    drafts: np.ndarray  # (M, K) int drafts tabled this month
+    vetoes: np.ndarray  # (M, K) int drafts vetoed by a Permanent member
+    adopted: np.ndarray  # (M, K) int drafts adopted
+    russia_vetoes_month: np.ndarray  # (M,) int Russian vetoes this month
+    p_russia_no: np.ndarray  # (M, K) P(Russia votes no) on each type's draft
+    series: np.ndarray  # (M, len(SERIES)) int
+    events: np.ndarray  # (M, len(EVENTS)) bool
+
+    DIMS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "office_holder": ("office",),
+        "exit_prob": ("office",),
+        "army_exit": ("office",),
+        "transition_settled": (),
+        "drafts": ("draft_type",),
+        "vetoes": ("draft_type",),
+        "adopted": ("draft_type",),
+        "russia_vetoes_month": (),
+        "p_russia_no": ("draft_type",),
+        "series": ("series_id",),
+        "events": ("event",),
+    }
 
 
 def init_state(params: Params, n_members: int) -> State:
@@ -146,9 +193,9 @@ def _leader_step(state: State, lp: LeaderParams, drivers, month, rng):
     holder = np.where(army, lp.successor_army, np.where(other, lp.successor_other, state.holder))
     hist = np.concatenate([state.territory_hist[:, 1:], terr[:, None]], axis=1)
     out = {
-        "office_holder": holder,
-        "exit_prob": np.where(sitting, h_army + (1 - h_army) * h_other, 0.0),
-        "army_exit": army,
+        "office_holder": holder[:, None],
+        "exit_prob": np.where(sitting, h_army + (1 - h_army) * h_other, 0.0)[:, None],
+        "army_exit": army[:, None],
         "transition_settled": route == 1,
     }
     return holder, route, hist, out
@@ -218,11 +265,16 @@ def _council_step(state: State, cp: CouncilParams, drivers, month, rng):
         "vetoes": veto.sum(2),
         "adopted": adopted.sum(2),
         "russia_vetoes_month": russia_vetoes,
-        "russia-unsc-vetoes-on-syria": vetoes,
-        "unsc-veto-on-syria": russia_vetoes > 0,
-        "adopt-syria-roadmap-resolution": adopted[:, cp.roadmap_type].any(1),
-        "vote-for-russian-unsc-draft-on-syria": (yes_e[:, r] & tabled[:, r]).any(1),
         "p_russia_no": p_no[:, :, RUSSIA],
+        "series": vetoes[:, None],
+        "events": np.stack(
+            [
+                russia_vetoes > 0,
+                adopted[:, cp.roadmap_type].any(1),
+                (yes_e[:, r] & tabled[:, r]).any(1),
+            ],
+            axis=1,
+        ),
     }
     return vetoes, out
 
@@ -233,4 +285,4 @@ def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month,
     holder, route, hist, out_l = _leader_step(state, params.leader, drivers, month, rng)
     vetoes, out_c = _council_step(state, params.council, drivers, month, rng)
     new = State(holder=holder, exit_route=route, territory_hist=hist, vetoes=vetoes)
-    return new, {**out_l, **out_c}
+    return new, Outputs(**out_l, **out_c)

@@ -32,10 +32,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 STOCKS = ("resident", "idp", "registered", "unregistered", "europe", "dead")
+SERIES = (
+    "syrian-refugees-registered-region",
+    "syrian-refugees-worldwide",
+    "mediterranean-sea-arrivals-europe",
+    "conflict-deaths-sohr-cumulative",
+    "regime-territory-net-change-since-2015-09-29",
+)
+FLOWS = (
+    "displaced",
+    "returned",
+    "fled",
+    "onward",
+    "civilian_deaths",
+    "combat_deaths",
+    "registered_catch_up",
+)
 
 
 @dataclass(frozen=True)
@@ -62,11 +79,27 @@ class Params:
     start_month_of_year: int  # calendar month (1–12) of step 0
     lebanon_closed_from: int  # step index from which Lebanon registers no one
     season_peak: int = 8  # calendar month of the sea-crossing peak
+    stocks: ClassVar[tuple[str, ...]] = STOCKS
+    series_ids: ClassVar[tuple[str, ...]] = SERIES
+    flows: ClassVar[tuple[str, ...]] = FLOWS
 
 
 @dataclass
 class State:
     stocks: np.ndarray  # (M, 6) int64
+
+
+@dataclass(frozen=True)
+class Outputs:
+    stocks: np.ndarray  # (M, 6) int64 at month end, STOCKS order
+    series: np.ndarray  # (M, 5) float, SERIES order
+    flows: np.ndarray  # (M, 7) int64 persons this month, FLOWS order
+
+    DIMS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "stocks": ("stock",),
+        "series": ("series_id",),
+        "flows": ("flow",),
+    }
 
 
 def init_state(params: Params, n_members: int) -> State:
@@ -144,35 +177,15 @@ def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month,
     )
     terr = drivers.get("regime-territory")
     change = np.zeros(n) if terr is None else np.asarray(terr, float) - p.territory_ref
-    series = {
-        "syrian-refugees-registered-region": new[:, 2],
-        "syrian-refugees-worldwide": new[:, 2] + new[:, 4] + p.abroad_other,
-        "mediterranean-sea-arrivals-europe": onward / (1 - p.non_syrian_share),
-        "conflict-deaths-sohr-cumulative": new[:, 5],
-        "regime-territory-net-change-since-2015-09-29": np.broadcast_to(change, (n,)),
-    }
-    flows = {
-        "displaced": displaced,
-        "returned": returned,
-        "fled": fled,
-        "onward": onward,
-        "civilian_deaths": civ,
-        "combat_deaths": comb,
-        "registered_catch_up": caught,
-    }
-    return State(stocks=new), {"stocks": new, "series": series, "flows": flows}
-
-
-def simulate(params: Params, drivers, n_months: int):
-    """Run ``n_months`` steps; ``drivers(month)`` gives each month's drivers. Returns stacked
-    ``stocks`` (T, M, 6), ``series`` {id: (T, M)} and ``flows`` {name: (T, M)}."""
-    state = init_state(params, np.asarray(params.initial).shape[0])
-    outs = []
-    for t in range(n_months):
-        state, out = step(state, params, drivers(t), t)
-        outs.append(out)
-    return {
-        "stocks": np.stack([o["stocks"] for o in outs]),
-        "series": {k: np.stack([o["series"][k] for o in outs]) for k in outs[0]["series"]},
-        "flows": {k: np.stack([o["flows"][k] for o in outs]) for k in outs[0]["flows"]},
-    }
+    series = np.stack(
+        [
+            new[:, 2],
+            new[:, 2] + new[:, 4] + p.abroad_other,
+            onward / (1 - p.non_syrian_share),
+            new[:, 5],
+            np.broadcast_to(change, (n,)),
+        ],
+        axis=1,
+    ).astype(float)
+    flows = np.stack([displaced, returned, fled, onward, civ, comb, caught], axis=1)
+    return State(stocks=new), Outputs(stocks=new, series=series, flows=flows)
