@@ -23,3 +23,13 @@ def test_readme_example_is_the_shipped_file():
     example = (ROOT / "scenarios/examples/assad-role-small.yaml").read_text()
     body = example.split("\n", 1)[1]  # the file's first line is a comment
     assert body.strip() in readme
+
+
+def test_readme_python_example_runs(monkeypatch, capsys):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Using the Python API", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the project's own README
+    printed = capsys.readouterr().out
+    assert "assad-role" in printed and "issue_outcome" in printed
