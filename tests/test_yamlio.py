@@ -79,3 +79,10 @@ def test_size_binary_and_encoding(tmp_path):
 
 def test_impossible_date_is_located():
     assert "f.yaml:2:7: <document>: not valid YAML" in _error("a: 1\nwhen: 2016-13-01\n")
+
+
+@pytest.mark.parametrize("text", ["-_", "a: -_", "- +_"])
+def test_scalars_the_constructor_cannot_build_are_errors(text):
+    """Fuzz find: ruamel resolves `-_` as an int, then its int constructor raises IndexError."""
+    with pytest.raises(ScenarioError, match="not valid YAML"):
+        yamlio.loads(text)

@@ -167,8 +167,9 @@ def loads(text: str, file: str = "<string>") -> tuple[object, Positions]:
     except ValueError as exc:  # a value the constructor cannot build, such as the date 2016-13-01
         line, col = _bad_date(text)
         raise ScenarioError([Problem(file, line, col, "", f"not valid YAML: {exc}")]) from None
-    except (YAMLError, TypeError, RecursionError) as exc:
-        raise ScenarioError([Problem(file, None, None, "", f"not valid YAML: {exc}")]) from None
+    except (YAMLError, TypeError, IndexError, RecursionError) as exc:
+        # IndexError: ruamel resolves a scalar such as `-_` as an int and then fails to build it
+        raise ScenarioError([Problem(file, None, None, "", f"not valid YAML: {exc!r}")]) from None
     if len(docs) > 1:
         raise ScenarioError([Problem(file, None, None, "", "a file holds one YAML document")])
     data = docs[0] if docs else None
