@@ -47,7 +47,7 @@ def toy(
         offices=["president"],
         issues=["transition", "ceasefire"],
         actors=ACTORS,
-        strategies=["veto", "deal"],
+        courses=[(a, st) for a in ACTORS for st in ("veto", "deal")],
         series=SERIES,
         actor_faction=ACTOR_FACTION,
         initial=initial,
@@ -97,7 +97,10 @@ def put(
     member=slice(None),
     **labels,
 ):
-    """Set ``ds[name]`` to ``value`` for months in [since, until], the given member(s) and labels."""
+    """Set ``ds[name]`` to ``value`` for months in [since, until], the given member(s) and labels
+    (``actor`` and ``strategy`` name a course)."""
+    if "course" in ds[name].dims:
+        labels["course"] = f"{labels.pop('actor')}/{labels.pop('strategy')}"
     months = ds["month"].values
     index = []
     for dim in ds[name].dims:

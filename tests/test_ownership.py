@@ -51,7 +51,7 @@ def test_missing_and_doubly_declared_owners_are_reported(flagship):
     problems = unowned(questions, gone)
     assert problems and all("withdraw-main-force" in (p.value or "") for p in problems)
     assert "no mechanism owns" in problems[0].message
-    twice = CouncilAct(id="withdraw-main-force", actor="russia", outcome="russian-veto")
+    twice = CouncilAct(id="withdraw-main-force", actor="russia", outcome="veto")
     council = flagship.council.model_copy(update={"acts": [*flagship.council.acts, twice]})
     doubled = flagship.model_copy(update={"council": council})
     assert conflicts(doubled) == {

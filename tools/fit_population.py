@@ -138,12 +138,10 @@ def build(theta) -> pop.Params:
         onward=one(onward),
         network=one(network),
         season_amplitude=one(amp),
-        deal_effect=one(0.0),
         civilian_rate=one(civ_rate),
         sohr_coverage=one(1.0),
         non_syrian_share=one(f["non_syrian_share"]),
         abroad_other=one(0.0),
-        territory_ref=one(0.0),
         initial=np.array(
             [[round(resident0), f["idp0"], round(r0), 0, f["europe0"], f["dead0"]]], np.int64
         ),
@@ -154,7 +152,7 @@ def build(theta) -> pop.Params:
 
 
 def history_drivers(combat: float):
-    d = {"fighting-scope": np.array([FIXED["fighting_scope"]]), "combat-losses": np.array([combat])}
+    d = {"fighting_scope": np.array([FIXED["fighting_scope"]]), "combat_losses": np.array([combat])}
     return lambda t: d
 
 
@@ -163,7 +161,7 @@ def predict(theta):
     ds = run(pop, params, 1, N_MONTHS, 0, history_drivers(theta[-1]))
     init = params.initial[0]
     stocks = ds.stocks.values[0]  # (month, stock)
-    arrivals = ds.series.sel(series_id="mediterranean-sea-arrivals-europe").values[0]
+    arrivals = ds.measures.sel(measure="sea-arrivals").values[0]
     preds = []
     for label, kind, date, obs, sd in targets():
         pos = month_pos(date)

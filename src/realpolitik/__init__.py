@@ -1,3 +1,16 @@
-"""realpolitik: make a geopolitical analysis runnable."""
+"""realpolitik: make a geopolitical analysis runnable.
+
+The Python API (:mod:`realpolitik.api`): ``load``, ``simulate``, ``forecast``, ``compile_run``.
+"""
 
 __version__ = "0.1.0"
+
+_API = ("load", "simulate", "forecast", "compile_run", "answer", "read_questions")
+
+
+def __getattr__(name):  # the API is imported on first use: the CLI starts fast
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'realpolitik' has no attribute {name!r}")

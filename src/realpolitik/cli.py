@@ -137,7 +137,8 @@ def bargain(
     ] = False,
 ):
     """A readable playthrough of the expected-utility model on one issue (central values)."""
-    from .engines.bargaining import Flags, trace_from_scenario
+    from .compile.bargaining import trace_from_scenario
+    from .engines.bargaining import Flags
 
     doc = _load_doc(file)
     try:

@@ -1,196 +1,162 @@
-"""The fixed registry of named state features that payoffs (and hazards) may be linear in.
+"""The fixed registry of named state features: one value per member, read from a driver by label.
 
-A payoff is ``u = constant + Σ_k c_k · f_k`` where each ``f_k`` is a feature named here — never a
-formula: there is no ``eval``. A feature is written ``name`` or ``name:argument`` (for instance
-``territory-trend:regime``), the argument being a faction, actor or issue id. Each feature reads one
-entry of ``drivers`` (the other engines' outputs of the previous month, member-leading arrays):
+A feature is written ``name`` or ``name:argument`` (``territory-trend:regime``,
+``relation:russia>regime:support:air``): the argument is an id on the driver's dim (a faction, actor,
+issue, relation label or course ``actor/strategy``). Features are how a hazard (an act's
+``drivers``), a game payoff (``features``) and a coupling rule (``reads``) see the state; each is a
+:class:`Bound` feature — a driver and a flat index fixed at compile time — so it reads the right entry
+whatever the order of any engine's labels. There is no ``eval``: a payoff is ``constant + Σ c_k f_k``.
 
-===========================  =========================================  ===============================
-driver key                   shape                                      meaning
-===========================  =========================================  ===============================
-``territory_share``          (member, faction)                          share of Syria's area held, 0–1
-``territory_share_3m_ago``   (member, faction)                          the same, three months earlier
-``forces``                   (member, faction, region)                  fighters
-``alignment``                (member, actor)                            0 = with the US … 1 = with Russia
-``settled``                  (member, issue)                            bool, issue settled by then
-===========================  =========================================  ===============================
-
-When a driver is missing (the first month, or an engine that is not run) the feature takes the
-default value given by the caller (the scenario's baseline), so a run never sees NaN.
+===================  ==================  ===================================================
+feature              driver              value
+===================  ==================  ===================================================
+constant             —                   1
+territory-share:F    territory_share     the faction's share of the country's area (0–1)
+territory-trend:F    territory_trend     its change over the last three months
+forces-share:F       forces_share        its share of all fighters in the country
+holds-ground:F       territory_share     1 while it holds any ground, else 0
+air-sorties:F        air_sorties         sorties flown for it (per month)
+alignment:A          alignment           0 = with the United States … 1 = with Russia
+settled:I            settled             1 once the issue is settled
+relation:R           relation_intensity  the relation's intensity (R = ``from>to:type[:kind]``)
+acted:C              acted               1 in a month the course ``actor/strategy`` is taken
+fighting-scope       fighting_scope      population share of governorates with fighting
+===================  ==================  ===================================================
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from .drivers import REGISTRY as DRIVERS
+from .drivers import Coords
 from .errors import fail
 
 
 @dataclass(frozen=True)
 class Feature:
     name: str
+    driver: str | None  # None: the constant
+    dim: str | None  # the dim the argument names (None: no argument)
+    transform: str  # "value" | "positive" | "one"
     description: str
-    unit: str
-    arg: str | None  # "faction" | "actor" | "issue" | None
-    driver: str | None  # drivers key read (None: constant)
-    compute: Callable[[Mapping[str, np.ndarray], int], np.ndarray]
-
-
-def _share(d, i):
-    return d["territory_share"][:, i]
-
-
-def _trend(d, i):
-    return d["territory_share"][:, i] - d["territory_share_3m_ago"][:, i]
-
-
-def _forces_share(d, i):
-    per_faction = d["forces"].sum(axis=-1)
-    total = per_faction.sum(axis=-1)
-    return np.divide(
-        per_faction[:, i], total, out=np.zeros_like(total, dtype=float), where=total > 0
-    )
-
-
-def _holds_ground(d, i):
-    return (d["territory_share"][:, i] > 0).astype(float)
-
-
-def _alignment(d, i):
-    return d["alignment"][:, i]
-
-
-def _settled(d, i):
-    return d["settled"][:, i].astype(float)
 
 
 REGISTRY: dict[str, Feature] = {
     f.name: f
     for f in (
-        Feature(
-            "constant",
-            "1 (an intercept; payoffs also have `constant`)",
-            "1",
-            None,
-            None,
-            lambda d, i: None,
-        ),
-        Feature(
-            "territory-share",
-            "share of Syria's area the faction holds (control × area, summed over regions)",
-            "fraction",
-            "faction",
-            "territory_share",
-            _share,
-        ),
-        Feature(
-            "territory-trend",
-            "change of the faction's territory share over the last three months (the seed's 'trend')",
-            "fraction",
-            "faction",
-            "territory_share",
-            _trend,
-        ),
-        Feature(
-            "forces-share",
-            "the faction's fighters as a share of all fighters in Syria (e.g. forces-share:russia is "
-            "the cost of confronting Russia)",
-            "fraction",
-            "faction",
-            "forces",
-            _forces_share,
-        ),
-        Feature(
-            "holds-ground",
-            "1 while the faction holds any territory (e.g. the rebels' survival), else 0",
-            "0/1",
-            "faction",
-            "territory_share",
-            _holds_ground,
-        ),
-        Feature(
-            "alignment",
-            "the actor's alignment score, 0 = with the United States … 1 = with Russia",
-            "0-1",
-            "actor",
-            "alignment",
-            _alignment,
-        ),
-        Feature(
-            "settled", "1 once the issue is settled, else 0", "0/1", "issue", "settled", _settled
-        ),
+        Feature("constant", None, None, "one", "1 (an intercept)"),
+        Feature("territory-share", "territory_share", "faction", "value",
+                "the faction's share of the country's area"),
+        Feature("territory-trend", "territory_trend", "faction", "value",
+                "change of the faction's territory share over the last three months"),
+        Feature("forces-share", "forces_share", "faction", "value",
+                "the faction's share of all fighters in the country"),
+        Feature("holds-ground", "territory_share", "faction", "positive",
+                "1 while the faction holds any territory, else 0"),
+        Feature("air-sorties", "air_sorties", "faction", "value",
+                "air sorties flown for the faction this month"),
+        Feature("alignment", "alignment", "actor", "value",
+                "the actor's alignment, 0 = with the United States … 1 = with Russia"),
+        Feature("settled", "settled", "issue", "value", "1 once the issue is settled"),
+        Feature("relation", "relation_intensity", "relation", "value",
+                "the intensity of a declared relation `from>to:type[:kind]`"),
+        Feature("acted", "acted", "course", "value", "1 in a month the course is taken"),
+        Feature("fighting-scope", "fighting_scope", None, "value",
+                "population share of governorates with fighting this month"),
     )
-}
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
-class BoundFeature:
-    """A registry feature with its argument resolved to an index on the driver's axis."""
+class Bound:
+    """A feature with its argument resolved to a flat index into its driver's labelled dims."""
 
     spec: str
-    feature: Feature
+    driver: str | None
     index: int
+    transform: str
+
+    def value(self, store: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+        if self.driver is None:
+            return np.ones(n)
+        x = np.asarray(store[self.driver], float).reshape(n, -1)[:, max(self.index, 0)]
+        return (x > 0).astype(float) if self.transform == "positive" else x
 
 
-def problem(spec: str, coords: Mapping[str, Sequence[str]]) -> tuple[str, tuple[str, ...]] | None:
-    """Why ``spec`` (``name`` or ``name:id``) is not a registry feature bound to a known id — (message,
-    valid options) — or None when it is."""
+def split(spec: str) -> tuple[str, str]:
     name, _, arg = str(spec).partition(":")
+    return name, arg
+
+
+def problem(spec: str, coords: Coords) -> tuple[str, tuple[str, ...]] | None:
+    """Why ``spec`` is not a registry feature bound to a known id — (message, valid options) — or
+    None when it is."""
+    name, arg = split(spec)
     feat = REGISTRY.get(name)
     if feat is None:
         return "unknown feature", tuple(REGISTRY)
-    if feat.arg is None:
+    if feat.dim is None:
         return (f"feature {name!r} takes no argument", ()) if arg else None
-    ids = list(coords.get(feat.arg, ()))
+    ids = coords.of(feat.dim)
     if arg not in ids:
         return (
-            f"feature {name!r} needs a known {feat.arg} id as `{name}:<{feat.arg}>`",
+            f"feature {name!r} needs a known {feat.dim} id as `{name}:<{feat.dim}>`",
             tuple(f"{name}:{x}" for x in ids),
         )
     return None
 
 
-def parse(
-    spec: str,
-    coords: Mapping[str, Sequence[str]],
-    where: str = "<params>",
-    path: str = "features",
-) -> BoundFeature:
-    """Resolve ``name`` / ``name:arg`` against the registry and the coordinate ids, or raise."""
+def bind(spec: str, coords: Coords, where: str = "<compile>", path: str = "features") -> Bound:
+    """Resolve ``name`` / ``name:arg`` against the registry and the labels, or raise located."""
     found = problem(spec, coords)
     if found is not None:
         fail(where, path, found[0], spec, found[1])
-    name, _, arg = str(spec).partition(":")
+    name, arg = split(spec)
     feat = REGISTRY[name]
-    if feat.arg is None:
-        return BoundFeature(spec, feat, -1)
-    return BoundFeature(spec, feat, list(coords[feat.arg]).index(arg))
+    if feat.driver is None:
+        return Bound(spec, None, -1, feat.transform)
+    dims = DRIVERS[feat.driver].dims
+    index = coords.of(feat.dim).index(arg) if feat.dim else 0
+    assert len(dims) <= 1, "features read one-dimensional drivers"
+    return Bound(spec, feat.driver, index, feat.transform)
 
 
-def evaluate(
-    bound: Sequence[BoundFeature],
-    drivers: Mapping[str, np.ndarray],
-    defaults: np.ndarray,
-    n_members: int,
-) -> np.ndarray:
-    """Feature values, shape (member, K); a missing driver gives the default; NaN is refused."""
-    out = np.empty((n_members, len(bound)))
-    defaults = np.broadcast_to(np.asarray(defaults, float), (len(bound),))
-    for k, b in enumerate(bound):
-        f = b.feature
-        needed = (
-            (f.driver, "territory_share_3m_ago") if f.name == "territory-trend" else (f.driver,)
-        )
-        if f.driver is None:
-            out[:, k] = 1.0
-        elif all(key in drivers for key in needed):
-            out[:, k] = f.compute(drivers, b.index)
-        else:
-            out[:, k] = defaults[k]
-    if not np.all(np.isfinite(out)):
-        bad = [b.spec for k, b in enumerate(bound) if not np.all(np.isfinite(out[:, k]))]
-        raise FloatingPointError(f"non-finite feature values: {bad}")
-    return out
+@dataclass(frozen=True)
+class Features:
+    """An engine input: the (member, K) matrix of K bound features."""
+
+    bound: tuple[Bound, ...]
+
+    def read(self, store: Mapping[str, np.ndarray]) -> np.ndarray:
+        n = _members(store)
+        out = np.empty((n, len(self.bound)))
+        for k, b in enumerate(self.bound):
+            out[:, k] = b.value(store, n)
+        if not np.all(np.isfinite(out)):
+            bad = [b.spec for k, b in enumerate(self.bound) if not np.all(np.isfinite(out[:, k]))]
+            raise FloatingPointError(f"non-finite feature values: {bad}")
+        return out
+
+
+def bind_all(
+    specs: Sequence[str], coords: Coords, where: str = "<compile>", path: str = "features"
+) -> Features:
+    return Features(tuple(bind(s, coords, where, f"{path}.{s}") for s in specs))
+
+
+def _members(store: Mapping[str, np.ndarray]) -> int:
+    return next(iter(store.values())).shape[0]
+
+
+@dataclass(frozen=True)
+class Single:
+    """An engine input: one bound feature's (member,) values."""
+
+    bound: Bound
+
+    def read(self, store: Mapping[str, np.ndarray]) -> np.ndarray:
+        return self.bound.value(store, _members(store))

@@ -25,14 +25,18 @@ control         member, month, faction, region      share of region area held (s
 forces          member, month, faction, region      fighters
 losses          member, month, faction, region      fighters lost in the month
 office_holder   member, month, office               index into the ``actor`` coordinate, −1 = vacant
-position        member, month, issue, actor         bargaining positions, 0–100
+position        member, month, issue, actor         bargaining positions, 0–100 (NaN: no stance)
 issue_outcome   member, month, issue                forecast outcome of the bargaining model, 0–100
 settled         member, month, issue                bool: settled in that month or before
 alignment       member, month, actor                0 = with the United States … 1 = with Russia
-strategy_prob   member, month, actor, strategy      probability of that course that month
-acted           member, month, actor, strategy      bool: the actor took that course that month
+strategy_prob   member, month, course               probability of that course that month
+acted           member, month, course               bool: the actor took that course that month
 series          member, month, series_id            numeric series, see ``series_unit``/``series_kind``
 =============== =================================== ==================================================
+
+A *course* is one actor's strategy: the ``course`` dimension is labelled ``'actor/strategy'`` with the
+coordinates ``course_actor`` and ``course_strategy``. (An actor × strategy grid would be 95 % empty:
+each actor has a few of the scenario's strategies, and at 10,000 members it would not fit in memory.)
 
 The series dimension is ``series_id``, not ``series``: xarray cannot hold a 3-D data variable that
 shares its name with one of its dimensions (it silently turns it into a coordinate).
@@ -49,7 +53,8 @@ Coordinates on non-member dims:
   in the initial row) or ``count`` (a running count of events at each month-end, e.g. vetoes).
 
 Attributes: ``scenario_id``, ``scenario_hash``, ``counterfactual`` (``''`` for the base run),
-``root_seed``, ``package_version``, ``created`` (ISO time), ``first_step`` (``'YYYY-MM'``),
+``root_seed``, ``package_version``, ``first_step`` (``'YYYY-MM'``) — no wall-clock time, so the same
+seed gives the same bytes —
 ``actor_faction`` (JSON object ``{actor: faction}``; a name that is itself a faction maps to itself),
 ``capture_threshold`` (a faction *holds* a region when its control share is strictly above it;
 default 0.5) and ``area_basis`` (the scenario's declared area basis, e.g. ``cbs-official``).
@@ -80,7 +85,6 @@ REQUIRED_ATTRS = (
     "counterfactual",
     "root_seed",
     "package_version",
-    "created",
     "first_step",
     "actor_faction",
 )
@@ -94,8 +98,8 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "issue_outcome": (("member", "month", "issue"), "f"),
     "settled": (("member", "month", "issue"), "b"),
     "alignment": (("member", "month", "actor"), "f"),
-    "strategy_prob": (("member", "month", "actor", "strategy"), "f"),
-    "acted": (("member", "month", "actor", "strategy"), "b"),
+    "strategy_prob": (("member", "month", "course"), "f"),
+    "acted": (("member", "month", "course"), "b"),
     "series": (("member", "month", "series_id"), "f"),
 }
 _DTYPE_NAMES = {"f": "floating", "i": "integer", "b": "bool"}
@@ -153,10 +157,15 @@ def shift_month(label: str, k: int) -> str:
     return f"{n // 12:04d}-{n % 12 + 1:02d}"
 
 
+def month_index(start: str | dt.date, month: str | dt.date) -> int:
+    """Whole months from ``start``'s month to ``month``'s month (negative when before)."""
+    a, b = _ym(month_label(start)), _ym(month_label(month))
+    return (b[0] * 12 + b[1]) - (a[0] * 12 + a[1])
+
+
 def month_labels(start: str | dt.date, end: str | dt.date) -> np.ndarray:
     """Every label from ``start``'s month to ``end``'s month inclusive (``<U7`` array)."""
-    a, b = _ym(month_label(start)), _ym(month_label(end))
-    n = (b[0] * 12 + b[1]) - (a[0] * 12 + a[1]) + 1
+    n = month_index(start, end) + 1
     if n < 1:
         raise ValueError(f"end {end} is before start {start}")
     first = month_label(start)
@@ -193,7 +202,23 @@ def actor_faction(ds: xr.Dataset) -> dict[str, str]:
 # --- builder ----------------------------------------------------------------------------------
 
 
-def make_empty_trajectory(
+def national_shares(control: np.ndarray, weight: np.ndarray, governorate: np.ndarray) -> np.ndarray:
+    """Each faction's share of the country: Σ_g w_g·control[…, f, g] / Σ_g w_g over the governorates
+    g (sites lie inside a governorate and are never counted twice); control (…, F, R) → (…, F).
+
+    The one definition of a territory (w = area) or population (w = residents) share, used by
+    compile (the as_of drivers), the simulation (the ``territory_share`` driver) and the resolvers.
+    """
+    w = np.where(np.asarray(governorate, bool), np.asarray(weight, float), 0.0)
+    return np.asarray(control) @ (w / w.sum())
+
+
+def course_label(actor: str, strategy: str) -> str:
+    """The label of one actor's course of action on the ``course`` dimension."""
+    return f"{actor}/{strategy}"
+
+
+def layout(
     start: str | dt.date,
     end: str | dt.date,
     n_members: int,
@@ -203,30 +228,24 @@ def make_empty_trajectory(
     offices: Sequence[str] = (),
     issues: Sequence[str] = (),
     actors: Sequence[str] = (),
-    strategies: Sequence[str] = (),
+    courses: Sequence[tuple[str, str]] = (),
     series: Mapping[str, Mapping] | None = None,
-    actor_faction: Mapping[str, str] | None = None,
     initial: bool = True,
-    capture_threshold: float = DEFAULT_CAPTURE_THRESHOLD,
-    area_basis: str = "",
-    scenario_id: str = "",
-    scenario_hash: str = "",
-    counterfactual: str = "",
-    root_seed: int = 0,
-) -> xr.Dataset:
-    """A contract-conforming Dataset: floats NaN, flags False, ``office_holder`` −1.
-
-    ``start``/``end`` are the first and last simulated months; with ``initial`` the axis starts one
-    month earlier (the initial row). ``regions`` maps id → {kind, parent, area, population};
-    ``series`` maps id → {unit, kind}. ``contested`` is appended to ``factions`` if missing. A
-    variable is created only when its dims are all given (e.g. no ``control`` without regions).
-    """
+    first_member: int = 0,
+) -> tuple[dict[str, object], dict[str, int]]:
+    """(coords, sizes) of a trajectory: the month axis (with the initial row when ``initial``), the
+    labelled dims and their coordinates. ``regions`` maps id → {kind, parent, area, population};
+    ``courses`` are (actor, strategy) pairs; ``series`` maps id → {unit, kind}; ``contested`` is
+    appended to ``factions`` if missing."""
     regions = dict(regions or {})
     series = dict(series or {})
     labels = month_labels(shift_month(month_label(start), -1) if initial else start, end)
     if factions and CONTESTED not in factions:
         factions = [*factions, CONTESTED]
-    coords: dict[str, object] = {"member": np.arange(n_members), "month": labels}
+    coords: dict[str, object] = {
+        "member": np.arange(first_member, first_member + n_members),
+        "month": labels,
+    }
     sizes = {"member": n_members, "month": len(labels)}
     for dim, ids in (
         ("faction", factions),
@@ -234,7 +253,7 @@ def make_empty_trajectory(
         ("office", offices),
         ("issue", issues),
         ("actor", actors),
-        ("strategy", strategies),
+        ("course", [course_label(a, st) for a, st in courses]),
         ("series_id", list(series)),
     ):
         if len(ids):
@@ -252,6 +271,9 @@ def make_empty_trajectory(
         )
         for name, key in (("region_area", "area"), ("region_population", "population")):
             coords[name] = ("region", np.array([_num(r.get(key)) for r in meta], dtype=float))
+    if len(courses):
+        coords["course_actor"] = ("course", np.array([a for a, _ in courses], dtype=str))
+        coords["course_strategy"] = ("course", np.array([st for _, st in courses], dtype=str))
     if series:
         coords["series_unit"] = (
             "series_id",
@@ -261,6 +283,62 @@ def make_empty_trajectory(
             "series_id",
             np.array([s.get("kind", "stock") for s in series.values()], dtype=str),
         )
+    return coords, sizes
+
+
+def trajectory_attrs(
+    first_step: str | dt.date,
+    *,
+    actor_faction: Mapping[str, str] | None = None,
+    capture_threshold: float = DEFAULT_CAPTURE_THRESHOLD,
+    area_basis: str = "",
+    scenario_id: str = "",
+    scenario_hash: str = "",
+    counterfactual: str = "",
+    root_seed: int = 0,
+) -> dict[str, object]:
+    """The contract's attributes (no wall-clock time: the same run gives the same bytes)."""
+    return {
+        "scenario_id": scenario_id,
+        "scenario_hash": scenario_hash,
+        "counterfactual": counterfactual,
+        "root_seed": int(root_seed),
+        "package_version": __version__,
+        "first_step": month_label(first_step),
+        "actor_faction": json.dumps(dict(actor_faction or {}), sort_keys=True),
+        "capture_threshold": float(capture_threshold),
+        "area_basis": area_basis,
+    }
+
+
+def make_empty_trajectory(
+    start: str | dt.date,
+    end: str | dt.date,
+    n_members: int,
+    *,
+    factions: Sequence[str] = (),
+    regions: Mapping[str, Mapping] | None = None,
+    offices: Sequence[str] = (),
+    issues: Sequence[str] = (),
+    actors: Sequence[str] = (),
+    courses: Sequence[tuple[str, str]] = (),
+    series: Mapping[str, Mapping] | None = None,
+    actor_faction: Mapping[str, str] | None = None,
+    initial: bool = True,
+    capture_threshold: float = DEFAULT_CAPTURE_THRESHOLD,
+    area_basis: str = "",
+    scenario_id: str = "",
+    scenario_hash: str = "",
+    counterfactual: str = "",
+    root_seed: int = 0,
+) -> xr.Dataset:
+    """A contract-conforming Dataset: floats NaN, flags False, ``office_holder`` −1 (see
+    :func:`layout`). A variable is created only when its dims are all given (e.g. no ``control``
+    without regions)."""
+    coords, sizes = layout(
+        start, end, n_members, factions=factions, regions=regions, offices=offices,
+        issues=issues, actors=actors, courses=courses, series=series, initial=initial,
+    )  # fmt: skip
     fill = {"f": np.nan, "i": -1, "b": False}
     dtype = {"f": float, "i": np.int64, "b": bool}
     data_vars = {}
@@ -268,18 +346,11 @@ def make_empty_trajectory(
         if all(d in sizes for d in dims):
             shape = tuple(sizes[d] for d in dims)
             data_vars[name] = (dims, np.full(shape, fill[kind], dtype=dtype[kind]))
-    attrs = {
-        "scenario_id": scenario_id,
-        "scenario_hash": scenario_hash,
-        "counterfactual": counterfactual,
-        "root_seed": int(root_seed),
-        "package_version": __version__,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "first_step": month_label(start),
-        "actor_faction": json.dumps(dict(actor_faction or {}), sort_keys=True),
-        "capture_threshold": float(capture_threshold),
-        "area_basis": area_basis,
-    }
+    attrs = trajectory_attrs(
+        start, actor_faction=actor_faction, capture_threshold=capture_threshold,
+        area_basis=area_basis, scenario_id=scenario_id, scenario_hash=scenario_hash,
+        counterfactual=counterfactual, root_seed=root_seed,
+    )  # fmt: skip
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
 
 
@@ -325,6 +396,10 @@ def check_trajectory(ds: xr.Dataset, tol: float = 1e-6) -> list[Problem]:
     _check_factions(ds, bad, tol)
     _check_regions(ds, bad)
     _check_series(ds, bad)
+    if "course" in ds.coords:
+        for c in ("course_actor", "course_strategy"):
+            if c not in ds.coords:
+                bad("course", f"missing coordinate {c!r}")
     if "office_holder" in ds and "actor" in ds.coords:
         v = ds["office_holder"].values
         if v.size and (v.min() < -1 or v.max() >= ds.sizes["actor"]):

@@ -5,8 +5,9 @@ import csv
 import numpy as np
 import pytest
 
-from realpolitik.compile.alignment import compile_alignment, players
-from realpolitik.compile.choice import compile_choice
+from realpolitik.compile import choice as compile_choice_module
+from realpolitik.compile.alignment import params as alignment_params
+from realpolitik.compile.alignment import players
 from realpolitik.engines import alignment, choice
 from realpolitik.errors import ScenarioError
 from realpolitik.rng import MemberRNG
@@ -14,8 +15,17 @@ from realpolitik.scenario import load_scenario, loads_scenario
 from realpolitik.scenario.sampling import sample_scenario
 
 from ..conftest import ROOT
+from .conftest import make_draws
 
 N = 64
+
+
+def compile_alignment(s, samples, n):
+    return alignment_params(make_draws(s, samples, n=n))
+
+
+def compile_choice(s, samples, n):
+    return compile_choice_module.params(make_draws(s, samples, n=n))
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +36,13 @@ def flagship():
 
 def test_games_compile_and_step(flagship):
     s, samples = flagship
-    params = compile_choice(s, samples, N)
+    d = make_draws(s, samples, n=N)
+    params = compile_choice_module.params(d)
     assert params.lam.shape == (N, len(s.games))
     state = choice.init_state(params, N)
-    state, out = choice.step(state, params, {}, 0, MemberRNG(1, 0, N))
+    spec = compile_choice_module.compile(d)
+    inputs = {k: r.read(d.drivers0) for k, r in spec.inputs.items()}
+    state, out = choice.step(state, params, inputs, 0, MemberRNG(1, 0, N))
     prob = np.asarray(out.strategy_prob)
     assert np.isfinite(prob).all()
     # every player's probabilities over its strategies sum to one

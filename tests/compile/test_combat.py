@@ -5,7 +5,7 @@ input fails at load time with its location."""
 import numpy as np
 import pytest
 
-from realpolitik.compile.combat import air_sorties, compile_combat
+from realpolitik.compile.combat import params as compile_params
 from realpolitik.engines import combat
 from realpolitik.engines import run as run_engine
 from realpolitik.errors import ScenarioError
@@ -13,6 +13,16 @@ from realpolitik.scenario import load_scenario, loads_scenario
 from realpolitik.scenario.sampling import sample_scenario
 
 from ..conftest import ROOT
+from .conftest import make_draws
+
+
+def compile_combat(s, samples, n=None):
+    return compile_params(make_draws(s, samples, n=n))
+
+
+def air_sorties(s, samples, P):
+    return make_draws(s, samples).drivers0["air_sorties"]
+
 
 FLAGSHIP = ROOT / "scenarios/syria-2015.yaml"
 N, SEED = 32, 2015

@@ -8,24 +8,32 @@ from realpolitik.rng import MemberRNG
 M = 20_000
 
 
-def make(h0_rows, row_action, beta, once, n_actions, x_ref=0.0, m=M, effects=()):
+def make(h0_rows, row_action, beta, once, n_actions, x_ref=0.0, m=M):
     w, d = np.asarray(beta).shape
+    parties = {}
+    labels = []
+    for a in row_action:
+        parties[a] = parties.get(a, 0) + 1
+        labels.append(f"a{a}/party{parties[a]}")
     return act.Params(
         actions=tuple(f"a{i}" for i in range(n_actions)),
         drivers=tuple(f"x{k}" for k in range(d)),
+        row_labels=tuple(labels),
         row_action=np.asarray(row_action),
+        once=np.asarray(once, bool),
         base_rate=np.tile(np.asarray(h0_rows, float), (m, 1)),
         beta=np.tile(np.asarray(beta, float), (m, 1, 1)),
         x_ref=np.full((m, d), x_ref),
-        once=np.asarray(once, bool),
-        effects=effects,
     )
 
 
-def run_month(params, x, month=0, seed=1, m=M):
+def features(x, m=M):
+    return {"features": np.tile(np.asarray(x, float), (m, 1))}
+
+
+def run_month(params, x, month=0, seed=1, m=M, **extra):
     st = act.init_state(params, m)
-    drivers = {name: np.full(m, x[k]) for k, name in enumerate(params.drivers)}
-    return act.step(st, params, drivers, month, MemberRNG(seed, 0, m))
+    return act.step(st, params, {**features(x, m), **extra}, month, MemberRNG(seed, 0, m))
 
 
 def test_jeffreys_rate_and_posterior_mean():
@@ -69,7 +77,7 @@ def test_once_acts_happen_at_most_once_and_repeatable_acts_repeat():
     rng = MemberRNG(3, 0, m)
     total = np.zeros((m, 2), int)
     for t in range(24):
-        st, out = act.step(st, p, {"x0": np.zeros(m)}, t, rng)
+        st, out = act.step(st, p, features([0.0], m), t, rng)
         total += out.acted
         assert np.all(out.prob[st.done[:, 0] & ~out.acted[:, 0], 0] == 0)
     assert total[:, 0].max() == 1
@@ -86,18 +94,25 @@ def test_joint_act_needs_every_party():
     assert abs(out.acted[:, 0].mean() - 0.25) < 4 * np.sqrt(0.25 * 0.75 / M)
 
 
-def test_effects_only_where_acted():
-    p = make(
-        [0.4],
-        [0],
-        [[0.0]],
-        [False],
-        1,
-        effects=(act.Effect(0, "relation", "turkey~russia", np.full(M, 0.3)),),
-    )
-    _, out = run_month(p, [0.0])
-    assert np.array_equal(out.effects[:, 0] > 0, out.acted[:, 0])
-    assert set(np.unique(out.effects)) <= {0.0, 0.3}
+def test_interventions_force_or_block_an_act():
+    """do(): +1 makes the act happen that month (probability 1), −1 blocks it (probability 0)."""
+    m = 500
+    p = make([0.1, 0.1], [0, 1], [[0.0], [0.0]], [True, False], 2, m=m)
+    force = np.tile([1, -1], (m, 1))
+    _, out = run_month(p, [0.0], m=m, intervention=force)
+    assert out.acted[:, 0].all() and not out.acted[:, 1].any()
+    assert (out.prob[:, 0] == 1).all() and (out.prob[:, 1] == 0).all()
+
+
+def test_adding_acts_leaves_the_other_acts_draws_unchanged():
+    """Each willingness row draws from its own keyed stream: 3 → 5 acts keeps the first three's."""
+    m = 3000
+    three = make([0.3, 0.2, 0.4], [0, 1, 2], [[0.0]] * 3, [False] * 3, 3, m=m)
+    five = make([0.3, 0.2, 0.4, 0.5, 0.1], [0, 1, 2, 3, 4], [[0.0]] * 5, [False] * 5, 5, m=m)
+    for month in range(4):
+        a = run_month(three, [0.0], month, m=m)[1].acted
+        b = run_month(five, [0.0], month, m=m)[1].acted
+        assert np.array_equal(a, b[:, :3])
 
 
 def test_coefficient_cap():
@@ -111,15 +126,15 @@ def test_chunking_invariance_and_missing_driver():
     m = 101
     p = make([0.2], [0], [[0.1]], [False], 1, m=m)
     st = act.init_state(p, m)
-    whole = act.step(st, p, {"x0": np.ones(m)}, 4, MemberRNG(9, 0, m))[1].acted
+    whole = act.step(st, p, features([1.0], m), 4, MemberRNG(9, 0, m))[1].acted
     parts = []
     for a, b in ((0, 40), (40, m)):
         sub = make([0.2], [0], [[0.1]], [False], 1, m=b - a)
         parts.append(
             act.step(
-                act.init_state(sub, b - a), sub, {"x0": np.ones(b - a)}, 4, MemberRNG(9, a, b)
+                act.init_state(sub, b - a), sub, features([1.0], b - a), 4, MemberRNG(9, a, b)
             )[1].acted
         )
     assert np.array_equal(whole, np.concatenate(parts))
-    with pytest.raises(KeyError, match="x0"):
+    with pytest.raises(ValueError, match="features must be"):
         act.step(st, p, {}, 0, MemberRNG(9, 0, m))

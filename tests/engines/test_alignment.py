@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from realpolitik.engines import alignment as al
+from realpolitik.engines import member_slice
 from realpolitik.errors import ScenarioError
 from realpolitik.rng import MemberRNG
 
@@ -27,7 +28,7 @@ def _params(size, p, beta, anchor=None, **kw):
     n = len(size)
     anchor = np.zeros(n, int) if anchor is None else np.asarray(anchor)
     return al.Params(
-        tuple(f"a{i}" for i in range(n)), size[None], p[None], np.asarray(beta, float), anchor, **kw
+        tuple(f"a{i}" for i in range(n)), anchor, size[None], p[None], np.asarray(beta, float), **kw
     )
 
 
@@ -198,14 +199,7 @@ def test_results_do_not_depend_on_member_chunking():
     params = _params(size, p, np.linspace(0.5, 3, m), ctd_updates=3)
 
     def run(start, stop):
-        sub = al.Params(
-            params.actors,
-            params.size,
-            params.propensity,
-            params.beta[start:stop],
-            params.anchor,
-            ctd_updates=3,
-        )
+        sub = member_slice(params, start, stop)
         st = al.init_state(sub, stop - start)
         rng = MemberRNG(5, start, stop)
         for month in range(4):

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from realpolitik.compile.bargaining import issue_arrays, trace_from_scenario
 from realpolitik.engines import _eum_kernels as K
 from realpolitik.engines import bargaining as B
 from realpolitik.engines import run as run_engine
@@ -114,7 +115,7 @@ def plain_round(x, s, c, q=1, capitulation=True, delta=None):
 
 
 def load(name: str, issue: str) -> dict:
-    return B.issue_arrays(load_scenario(DATA / f"{name}.yaml"), issue)
+    return issue_arrays(load_scenario(DATA / f"{name}.yaml"), issue)
 
 
 @pytest.fixture(scope="module")
@@ -499,7 +500,7 @@ def test_trace_is_readable(eu):
     assert "luxembourg" in text and "conflict, yields to belgium" in text
     assert "median 8.415932" in text and "mean 7.461314" in text
     scen = load_scenario(DATA / "sultan.yaml")
-    assert "capitulates to nazer" in B.trace_from_scenario(scen, "succession", 1)
+    assert "capitulates to nazer" in trace_from_scenario(scen, "succession", 1)
 
 
 # --------------------------------------------------------------------------------------------

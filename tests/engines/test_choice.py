@@ -8,7 +8,6 @@ import pytest
 
 from realpolitik.engines import choice as ch
 from realpolitik.errors import ScenarioError
-from realpolitik.features import evaluate, parse
 from realpolitik.rng import MemberRNG
 
 FIXTURES = Path(__file__).parents[1] / "data" / "qre_fixtures.json"
@@ -108,56 +107,66 @@ def test_normalisation_is_affine_invariant_and_flat_payoffs_are_half():
     assert np.all(ch.normalise(np.full((1, 2, 2), 4.0), mask) == 0.5)
 
 
-COORDS = {
-    "faction": ["regime", "rebels", "russia"],
-    "actor": ["turkey", "russia"],
-    "issue": ["assad-role"],
-}
-VOCAB = {
-    "turkey": ["seek-deal-with-russia", "use-force-against-russian-forces"],
-    "russia": ["escalate", "hold"],
-}
+GAME = """
+meta: {id: game, title: a two-player game for the engine tests, as_of: 2015-10-05}
+sources:
+  t: {judgement: {by: tests, date: 2026-11-25, rationale: synthetic numbers for the engine tests}}
+actors:
+  - {id: turkey, level: regional, src: t}
+  - {id: russia, level: international, src: t}
+  - {id: assad, level: local, src: t}
+factions:
+  - {id: regime, members: [assad], src: t}
+  - {id: rebels, src: t}
+  - {id: russia, members: [russia], src: t}
+issues: []
+games:
+  - id: turkey-russia
+    src: t
+    players:
+      turkey: [seek-deal-with-russia, use-force-against-russian-forces]
+      russia: [escalate, hold]
+    lambda: LAMBDA
+    switch_prob: SWITCH
+    INITIAL
+    payoffs:
+      - {player: turkey, strategy: seek-deal-with-russia, constant: 0.5, features: {"territory-trend:regime": 2.0}}
+      - {player: turkey, strategy: use-force-against-russian-forces, against: {russia: hold}, constant: 1.0, features: {"forces-share:russia": -3.0}}
+      - {player: russia, strategy: escalate, constant: 1.0}
+"""
 
 
-def _game(**over):
-    game = {
-        "id": "turkey-russia",
-        "players": {"turkey": list(VOCAB["turkey"]), "russia": ["escalate", "hold"]},
-        "lambda": 4.0,
-        "switch_prob": 0.2,
-        "payoffs": [
-            {
-                "player": "turkey",
-                "strategy": "seek-deal-with-russia",
-                "constant": 0.5,
-                "features": {"territory-trend:regime": 2.0},
-            },
-            {
-                "player": "turkey",
-                "strategy": "use-force-against-russian-forces",
-                "against": {"russia": "hold"},
-                "constant": 1.0,
-                "features": {"forces-share:russia": -3.0},
-            },
-            {"player": "russia", "strategy": "escalate", "constant": 1.0},
-        ],
-    }
-    game.update(over)
-    return game
+def _params(m, lam="4.0", switch="0.2", initial="", start=0):
+    """Params compiled from GAME for members start … start + m − 1."""
+    from realpolitik.compile import draws
+    from realpolitik.compile.choice import params
+    from realpolitik.scenario import loads_scenario
+
+    text = GAME.replace("LAMBDA", lam).replace("SWITCH", switch).replace("INITIAL", initial)
+    return params(draws(loads_scenario(text), MemberRNG(0, start, start + m)))
+
+
+def _features(params, m, trend=0.0, forces=0.0):
+    """The (member, K) feature matrix: constant 1, territory-trend:regime, forces-share:russia."""
+    x = np.ones((m, len(params.features)))
+    x[:, params.features.index("territory-trend:regime")] = trend
+    x[:, params.features.index("forces-share:russia")] = forces
+    return {"features": x}
 
 
 def test_compiled_game_steps_persistently_with_keyed_draws():
     m = 4000
-    params = ch.compile_games([_game()], m, COORDS, VOCAB)
-    assert params.strategies[:2] == tuple(VOCAB["turkey"]) and params.coef.shape[0] == 1
+    params = _params(m)
+    assert params.strategies[:2] == ("seek-deal-with-russia", "use-force-against-russian-forces")
+    assert params.coef.shape[0] == 1 and params.features[0] == "constant"
     state = ch.init_state(params, m)
     rng = MemberRNG(11, 0, m)
-    state, out = ch.step(state, params, {}, 0, rng)
+    state, out = ch.step(state, params, _features(params, m), 0, rng)
     assert np.allclose(out.strategy_prob.sum(axis=2), 1)
     assert np.all(out.acted.sum(axis=2) == 1)
     first = state.strategy.copy()
     # switch_prob 0.2: about 20 % redraw, so at most ~20 % change strategy in a month
-    state, out = ch.step(state, params, {}, 1, rng)
+    state, out = ch.step(state, params, _features(params, m), 1, rng)
     changed = (state.strategy != first).any(axis=2).mean()
     assert 0.02 < changed < 0.2
     # a redraw follows the QRE mixture
@@ -167,42 +176,52 @@ def test_compiled_game_steps_persistently_with_keyed_draws():
 
 
 def test_switch_prob_zero_keeps_the_initial_strategy():
-    params = ch.compile_games(
-        [_game(switch_prob=0.0, initial={"turkey": "use-force-against-russian-forces"})],
-        50,
-        COORDS,
-        VOCAB,
+    params = _params(
+        50, switch="0.0", initial="initial: {turkey: use-force-against-russian-forces}"
     )
     state = ch.init_state(params, 50)
     rng = MemberRNG(1, 0, 50)
     for month in range(6):
-        state, out = ch.step(state, params, {}, month, rng)
+        state, out = ch.step(state, params, _features(params, 50), month, rng)
         assert np.all(out.acted[:, 0, 1]) and not out.acted[:, 0, 0].any()
 
 
+def test_interventions_hold_or_exclude_a_strategy():
+    """do(): +1 makes the player hold the strategy whatever its draw; −1 keeps it out of the draw."""
+    m = 400
+    params = _params(m, switch="1.0")
+    rng = MemberRNG(2, 0, m)
+    force = np.zeros((m, 1, 2, ch.MAX_STRATEGIES))
+    force[:, 0, 0, 1] = 1  # turkey holds use-force
+    st, out = ch.step(ch.init_state(params, m), params,
+                      {**_features(params, m), "intervention": force}, 0, rng)  # fmt: skip
+    assert out.acted[:, 0, 1].all()
+    force[:, 0, 0, 1] = -1  # … or never takes it
+    for month in range(1, 4):
+        st, out = ch.step(st, params, {**_features(params, m), "intervention": force}, month, rng)
+        assert not out.acted[:, 0, 1].any() and out.acted[:, 0, 0].all()
+
+
 def test_features_move_payoffs_in_the_documented_direction():
-    params = ch.compile_games([_game()], 2, COORDS, VOCAB)
-    share = np.array([[0.3, 0.5, 0.2], [0.3, 0.5, 0.2]])
-    drivers = {
-        "territory_share": share,
-        "territory_share_3m_ago": share - np.array([[0.05], [-0.05]]),
-    }
-    _, out = ch.step(ch.init_state(params, 2), params, drivers, 0, MemberRNG(1, 0, 2))
+    params = _params(2)
+    x = _features(params, 2)
+    x["features"][:, params.features.index("territory-trend:regime")] = [0.05, -0.05]
+    _, out = ch.step(ch.init_state(params, 2), params, x, 0, MemberRNG(1, 0, 2))
     deal = out.strategy_prob[:, 0, 0]
     assert deal[0] > deal[1]  # a rising regime makes a deal with Russia more attractive to Turkey
 
 
 def test_results_do_not_depend_on_member_chunking():
-    params = ch.compile_games([_game(**{"lambda": np.linspace(0, 8, 9)})], 9, COORDS, VOCAB)
+    from realpolitik.engines import member_slice
+
+    params = _params(9, lam="{dist: uniform, low: 0, high: 8}")
 
     def run(a, b):
-        sub = ch.Params(
-            **{**params.__dict__, "lam": params.lam[a:b], "switch_prob": params.switch_prob[a:b]}
-        )
+        sub = member_slice(params, a, b)
         st = ch.init_state(sub, b - a)
         rng = MemberRNG(3, a, b)
         for month in range(3):
-            st, out = ch.step(st, sub, {}, month, rng)
+            st, out = ch.step(st, sub, _features(sub, b - a), month, rng)
         return out
 
     whole, left, right = run(0, 9), run(0, 4), run(4, 9)
@@ -212,48 +231,21 @@ def test_results_do_not_depend_on_member_chunking():
     )
 
 
-def test_feature_defaults_apply_when_a_driver_is_missing():
-    bound = [parse("constant", COORDS), parse("holds-ground:rebels", COORDS)]
-    assert np.all(evaluate(bound, {}, np.array([0.0, 1.0]), 3) == [[1, 1]] * 3)
-    got = evaluate(bound, {"territory_share": np.array([[0.5, 0.0, 0.5]])}, np.zeros(2), 1)
-    assert got.tolist() == [[1.0, 0.0]]
-
-
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("old", "new", "message"),
     [
-        ({"lambda": -1.0}, "λ must be"),
-        ({"switch_prob": 1.5}, "probability"),
-        ({"players": {"turkey": ["seek-deal-with-russia", "invade-mars"]}}, "unknown strategy"),
-        (
-            {
-                "payoffs": [
-                    {
-                        "player": "turkey",
-                        "strategy": "seek-deal-with-russia",
-                        "features": {"gdp": 1},
-                    }
-                ]
-            },
-            "unknown feature",
-        ),
-        (
-            {
-                "payoffs": [
-                    {
-                        "player": "turkey",
-                        "strategy": "seek-deal-with-russia",
-                        "features": {"territory-share:atlantis": 1},
-                    }
-                ]
-            },
-            "known faction",
-        ),
+        ("lambda: LAMBDA", "lambda: -1.0", "lambda must lie"),
+        ("switch_prob: SWITCH", "switch_prob: 1.5", "switch_prob must lie"),
+        ('"forces-share:russia"', '"gdp"', "unknown feature"),
+        ('"forces-share:russia"', '"territory-share:atlantis"', "known faction"),
     ],
 )
-def test_bad_games_are_refused_with_clear_errors(change, message):
+def test_bad_games_are_refused_with_clear_errors(old, new, message):
+    from realpolitik.scenario import loads_scenario
+
+    text = GAME.replace(old, new).replace("LAMBDA", "4").replace("SWITCH", "0.2")
     with pytest.raises(ScenarioError, match=message):
-        ch.compile_games([_game(**change)], 3, COORDS, VOCAB)
+        loads_scenario(text.replace("INITIAL", ""))
 
 
 def test_bad_payoff_shape_and_lambda_helpers():

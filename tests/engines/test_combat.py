@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from realpolitik.engines import combat
+from realpolitik.engines import combat, member_slice
 from realpolitik.engines import run as run_engine
 from realpolitik.geo import load_syria
 from realpolitik.rng import MemberRNG
@@ -231,7 +231,7 @@ def test_advance_is_capped_by_the_maximum_rate():
 def test_results_do_not_depend_on_chunking():
     params = synthetic(flagship_structure(), 12, 3)
     whole = run_engine(combat, params, 12, 5, 9)
-    part = run_engine(combat, params.member_slice(4, 12), 8, 5, 9, start=4)
+    part = run_engine(combat, member_slice(params, 4, 12), 8, 5, 9, start=4)
     assert np.array_equal(whole.control.values[4:], part.control.values)
     assert np.array_equal(whole.forces.values[4:], part.forces.values)
 
@@ -336,7 +336,8 @@ def test_cut_off_effectiveness_decays_at_the_monthly_rate():
     [
         ({"air_sorties": np.full((3, 5), np.nan)}, "NaN"),
         ({"air_sorties": -np.ones((3, 5))}, "air_sorties' must be >= 0"),
-        ({"hostility": np.full((3, 5, 5), 2.0)}, r"hostility' must lie in \[0, 1\]"),
+        ({"combat_hostility": np.full((3, 5, 5), 2.0)}, r"hostility' must lie in \[0, 1\]"),
+        ({"fire_factor": -np.ones((3, 5))}, "fire_factor' must be >= 0"),
     ],
 )
 def test_bad_drivers_raise(drivers, message):
@@ -348,7 +349,7 @@ def test_bad_drivers_raise(drivers, message):
 def test_withdrawals_never_make_forces_negative():
     params = synthetic(flagship_structure(), 3, 0)
     pulled = {"reinforcements": -1e7 * np.ones((3, 5))}
-    placed = {"reinforcements": -1e7 * np.ones((3, 5, len(params.regions)))}
+    placed = {"deployments": -1e7 * np.ones((3, 5, len(params.regions)))}
     for drivers in (pulled, placed):
         state, out = combat.step(
             combat.init_state(params, 3), params, drivers, 0, MemberRNG(1, 0, 3)

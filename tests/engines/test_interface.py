@@ -11,16 +11,9 @@ import pytest
 import xarray as xr
 
 from realpolitik import engines
-from realpolitik.compile.actions import compile_actions
-from realpolitik.compile.alignment import compile_alignment
-from realpolitik.compile.bargaining import compile_bargaining
-from realpolitik.compile.choice import compile_choice
-from realpolitik.compile.combat import air_sorties, compile_combat
-from realpolitik.compile.politics import compile_politics
-from realpolitik.compile.population import compile_population
+from realpolitik.compile import draws
 from realpolitik.rng import MemberRNG
 from realpolitik.scenario import load_scenario
-from realpolitik.scenario.sampling import sample_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINES = ["actions", "alignment", "bargaining", "choice", "combat", "politics", "population"]
@@ -61,22 +54,11 @@ def flagship():
 
 
 def compiled(s, name: str, start: int, stop: int):
-    """(Params, drivers) of one engine for members start…stop-1 of the flagship."""
-    smp, n, rng = sample_scenario(s, SEED, start, stop), stop - start, MemberRNG(SEED, start, stop)
-    if name == "actions":
-        p = compile_actions(s, smp, n, rng)
-        return p, {d: p.x_ref[:, k] for k, d in enumerate(p.drivers)}
-    if name == "combat":
-        p = compile_combat(s, smp, n)
-        return p, {"air_sorties": air_sorties(s, smp, p)}
-    if name == "population":
-        p = compile_population(s, smp, n)
-        return p, lambda t: {"fighting-scope": np.full(n, 0.5), "combat-losses": np.full(n, 1e3)}
-    if name in ("bargaining", "politics"):
-        compile_x = compile_bargaining if name == "bargaining" else compile_politics
-        return compile_x(s, smp, n, rng), None
-    compile_x = {"alignment": compile_alignment, "choice": compile_choice}[name]
-    return compile_x(s, smp, n), None
+    """(Params, inputs at the as_of drivers) of one engine for members start…stop-1 of the
+    flagship, through the engine's compile module."""
+    d = draws(s, MemberRNG(SEED, start, stop))
+    spec = importlib.import_module(f"realpolitik.compile.{name}").compile(d)
+    return spec.params, {k: r.read(d.drivers0) for k, r in spec.inputs.items()}
 
 
 def run(s, name, start, stop):
@@ -120,3 +102,27 @@ def test_run_drivers_forms_agree(flagship):
     assert not fixed.equals(engines.run("combat", params, 2, 2, SEED))  # the drivers matter
     with pytest.raises(ValueError, match="n_months >= 1"):
         engines.run("combat", params, 2, 0, SEED)
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_params_and_state_pickle_and_slice_by_member(flagship, name):
+    """Params and State survive pickling (workers get them) and a member slice of them runs the
+    same members' months as the whole (chunking)."""
+    import pickle
+
+    module = importlib.import_module(f"realpolitik.engines.{name}")
+    params, inputs = compiled(flagship, name, 0, 6)
+    again = pickle.loads(pickle.dumps(params))
+    state = module.init_state(again, 6)
+    pickle.loads(pickle.dumps(state))
+    part = engines.member_slice(params, 2, 5)
+    sub_inputs = {k: v[2:5] for k, v in inputs.items()}
+    _, whole = module.step(module.init_state(params, 6), params, inputs, 0, MemberRNG(SEED, 0, 6))
+    _, piece = module.step(module.init_state(part, 3), part, sub_inputs, 0, MemberRNG(SEED, 2, 5))
+    for f in dataclasses.fields(whole):
+        np.testing.assert_array_equal(getattr(whole, f.name)[2:5], getattr(piece, f.name), f.name)
+    sliced_state = engines.member_slice(module.init_state(params, 6), 2, 5)
+    for f in dataclasses.fields(sliced_state):
+        want = getattr(module.init_state(part, 3), f.name)
+        np.testing.assert_array_equal(np.broadcast_to(getattr(sliced_state, f.name), np.shape(want)),
+                                      want, f.name)  # fmt: skip

@@ -12,16 +12,24 @@ Players are ``alignment.players`` (default: the actors with an ``alignment`` val
   u_ij = 1 − 2|a_i − a_j| on the initial alignments a (0 = with the US … 1 = with Russia);
 * initial alignment = the actor's ``alignment`` draw (camp B, with Russia, where it is above ½);
 * anchors pin the actors named in ``alignment.anchors`` to camp A or B.
+
+Inputs: ``support`` and ``hostility`` at (player, player) (the drift); output ``alignment`` at the
+players (every other actor keeps its as_of alignment).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..drivers import Put, Take
 from ..engines import alignment as engine
 from ..errors import fail
 from ..scenario.schema import Scenario
-from ..scenario.walk import relation_label
+from . import Draws, EngineSpec
+
+
+def applies(s: Scenario) -> bool:
+    return s.alignment is not None
 
 
 def players(s: Scenario) -> list[str]:
@@ -73,7 +81,7 @@ def components(s: Scenario, samples: dict[str, np.ndarray]):
         if r.from_ not in index or r.to not in index or r.type not in parts:
             continue
         i, j = index[r.from_], index[r.to]
-        value = samples[f"relations.{relation_label(r)}.intensity"]
+        value = samples[f"relations.{r.label}.intensity"]
         parts[r.type][:, i, j] += value
         parts[r.type][:, j, i] += value
     for f in parts.values():
@@ -81,15 +89,14 @@ def components(s: Scenario, samples: dict[str, np.ndarray]):
     return ids, size, initial, parts
 
 
-def compile_alignment(s: Scenario, samples: dict[str, np.ndarray], n_members: int) -> engine.Params:
-    if s.alignment is None:
-        raise ValueError("the scenario has no `alignment` section")
+def params(d: Draws) -> engine.Params:
+    s, samples = d.scenario, d.samples
     m = s.alignment
     ids, size, initial, parts = components(s, samples)
     p = sum(m.weights.get(k, 0.0) * f for k, f in parts.items())
     np.clip(p, -1.0, 1.0, out=p)
     anchor = np.array([{"A": 1, "B": -1}.get(m.anchors.get(a, ""), 0) for a in ids])
-    params = engine.Params(
+    out = engine.Params(
         actors=tuple(ids),
         size=size,
         propensity=p,
@@ -102,8 +109,15 @@ def compile_alignment(s: Scenario, samples: dict[str, np.ndarray], n_members: in
         ctd_updates=m.ctd_updates,
         initial=initial,
     )
-    engine.check(params, where="alignment")
-    return params
+    engine.check(out, where="alignment")
+    return out
+
+
+def compile(d: Draws) -> EngineSpec:  # noqa: A001
+    p = params(d)
+    at = d.coords.index("actor", p.actors, d.where, "alignment.players")
+    inputs = {"support": Take("support", (at, at)), "hostility": Take("hostility", (at, at))}
+    return EngineSpec("alignment", p, inputs, (Put("alignment", "alignment", (at,)),))
 
 
 def fit_weights(

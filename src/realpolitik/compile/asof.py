@@ -1,103 +1,262 @@
-"""The state features at ``as_of``, from the scenario's initial state (the reference point x_ref of
-hazards and of the Security Council's escalation driver).
+"""The state at ``as_of``: the labels of every dim, and every driver's value before the first month.
 
 Per member, from the sampled values (:func:`realpolitik.scenario.sampling.sample_scenario`):
 
-* ``territory_share`` (M, F): Σ_g control_g[f]·area_g / Σ_g area_g over the governorates g (sites are
-  inside a governorate and never counted twice), F = the scenario's factions in order;
-* ``territory_share_3m_ago`` = ``territory_share``: no earlier state is declared, so every trend is 0
-  at as_of (hazards depend on x − x_ref only, so this fixes the reference, not the dynamics);
-* ``forces`` (M, F, R): the declared deployments by faction and governorate;
-* ``alignment`` (M, A): the actors' ``alignment`` draws, NaN for actors without one (a driver on such
-  an actor is refused by :func:`reference_values`);
-* ``settled`` (M, I): 0 — no issue is settled at the start.
+* ``control`` (M, F, R): the regions' Dirichlet control draws (sites included), renormalised;
+  ``forces`` (M, F, R): the declared deployments; ``losses`` 0 (no month has been fought yet);
+* ``territory_share`` (M, F): :func:`realpolitik.trajectory.national_shares` of ``control`` on the
+  governorates' areas (one definition, shared with the simulation and the resolvers);
+  ``territory_trend`` 0 (no earlier state is declared); ``forces_share`` each faction's fighters over
+  all fighters;
+* ``fighting_scope``: the population share of governorates (with their sites) where two mutually
+  hostile factions both have fighters (where the first month's fighting will be);
+* ``position``/``issue_outcome`` are filled by the bargaining engine's initial state, ``settled`` 0;
+* ``alignment`` (M, A): the actors' ``alignment`` draws, NaN for an actor without one;
+* ``office_holder``: each office's declared holder;
+* ``relation_intensity``: each relation's intensity draw (0 for a relation only effects create);
+  ``support``/``hostility`` (actor × partner): the strongest intensity of that type from one to the
+  other; ``combat_hostility`` (faction × enemy): the strongest hostility between any of their members,
+  either way (combat is mutual: a faction that is attacked fires back), zero diagonal;
+* ``air_sorties``: Σ of the ``combat.air`` groups' sorties per day × 30.44 on the faction supported;
+* modifiers at their neutral value (``realpolitik.drivers.NEUTRAL``); ``strategy_prob`` NaN,
+  ``acted`` 0.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .. import features
-from ..errors import Problem, ScenarioError
+from ..drivers import NEUTRAL, REGISTRY, Coords
+from ..engines.combat import DAYS_PER_MONTH
+from ..errors import fail
+from ..scenario.quantities import as_dist
 from ..scenario.schema import Scenario
+from ..trajectory import national_shares
 
 
-def coords(s: Scenario) -> dict[str, list[str]]:
-    return {
-        "faction": [f.id for f in s.factions],
-        "actor": s.actor_ids(),
-        "issue": [i.id for i in s.issues],
+def coords(s: Scenario) -> Coords:
+    return Coords(s.labels())
+
+
+def mean(q, default: float = 0.0) -> float:
+    """A structural number (the same for every member): the quantity's mean."""
+    return default if q is None else float(as_dist(q).mean())
+
+
+@dataclass(frozen=True)
+class Geography:
+    """Member-independent region data: areas and populations (means), the governorate mask, and
+    each region's governorate (itself, or a site's parent)."""
+
+    area: np.ndarray  # (R,) km², NaN for a point site
+    population: np.ndarray  # (R,) residents, 0 for a site (counted in its parent)
+    governorate: np.ndarray  # (R,) bool
+    home: np.ndarray  # (R,) index of the region's governorate
+
+
+def geography(s: Scenario) -> Geography:
+    nodes = s.regions.nodes if s.regions else []
+    ids = [r.id for r in nodes]
+    gov = np.array([r.kind == "governorate" for r in nodes], bool)
+    area = np.array([mean(r.area_km2, np.nan) for r in nodes])
+    pop = np.where(gov, [mean(r.population) for r in nodes], 0.0)
+    home = np.array([ids.index(r.parent) if r.parent else i for i, r in enumerate(nodes)], np.int64)
+    return Geography(area, pop, gov, home)
+
+
+def control0(s: Scenario, samples, c: Coords, n: int) -> np.ndarray:
+    factions, regions = list(c.of("faction")), list(c.of("region"))
+    out = np.zeros((n, len(factions), len(regions)))
+    for k, node in enumerate(s.regions.nodes):
+        for f in node.control.mean_ if node.control is not None else ():
+            out[:, factions.index(f), k] = samples[f"regions.nodes.{node.id}.control.{f}"]
+    total = out.sum(axis=1, keepdims=True)
+    if (total <= 0).any():
+        missing = [regions[k] for k in np.nonzero((total <= 0).any(axis=(0, 1)))[0]]
+        fail(s.meta.id, "regions.nodes", "regions without control shares", missing)
+    return out / total
+
+
+def forces0(s: Scenario, samples, c: Coords, n: int) -> np.ndarray:
+    factions, regions = list(c.of("faction")), list(c.of("region"))
+    out = np.zeros((n, len(factions), len(regions)))
+    for d in s.regions.deployments:
+        key = f"regions.deployments.{d.faction}@{d.region}.fighters"
+        out[:, factions.index(d.faction), regions.index(d.region)] += samples[key]
+    return out
+
+
+def relation_intensity(s: Scenario, samples, c: Coords, n: int) -> np.ndarray:
+    out = np.zeros((n, len(c.of("relation"))))
+    for r in s.relations:
+        out[:, c.of("relation").index(r.label)] = samples[f"relations.{r.label}.intensity"]
+    return out
+
+
+@dataclass(frozen=True)
+class RelationMaps:
+    """Where each relation label's intensity goes in the actor × partner and faction × enemy
+    matrices (−1: nowhere)."""
+
+    rtype: np.ndarray  # (L,) str: support | hostility | alliance | propensity
+    source: np.ndarray  # (L,) actor index
+    target: np.ndarray  # (L,) actor index
+    source_faction: np.ndarray  # (L,) faction index or −1
+    target_faction: np.ndarray  # (L,) faction index or −1
+
+
+def relation_maps(s: Scenario, c: Coords) -> RelationMaps:
+    actors = list(c.of("actor"))
+    factions = list(c.of("faction"))
+    owner = s.faction_of()
+    labels = c.of("relation")
+    rtype, src, tgt = [], [], []
+    for label in labels:
+        head, rt = label.split(":", 2)[:2]
+        a, b = head.split(">")
+        rtype.append(rt)
+        src.append(actors.index(a))
+        tgt.append(actors.index(b))
+    fs = [factions.index(owner[actors[i]]) if actors[i] in owner else -1 for i in src]
+    ft = [factions.index(owner[actors[i]]) if actors[i] in owner else -1 for i in tgt]
+    return RelationMaps(np.array(rtype), np.array(src), np.array(tgt), np.array(fs), np.array(ft))
+
+
+def strongest(intensity: np.ndarray, rm: RelationMaps, rtype: str, n_actors: int) -> np.ndarray:
+    """(M, A, A): the strongest intensity of relations of ``rtype`` from actor to partner."""
+    out = np.zeros((intensity.shape[0], n_actors, n_actors))
+    for k in np.nonzero(rm.rtype == rtype)[0]:
+        i, j = rm.source[k], rm.target[k]
+        out[:, i, j] = np.maximum(out[:, i, j], intensity[:, k])
+    return out
+
+
+def combat_hostility(intensity: np.ndarray, rm: RelationMaps, n_factions: int) -> np.ndarray:
+    """(M, F, F): the strongest hostility between members of two factions, either way."""
+    out = np.zeros((intensity.shape[0], n_factions, n_factions))
+    for k in np.nonzero(rm.rtype == "hostility")[0]:
+        f, g = rm.source_faction[k], rm.target_faction[k]
+        if f < 0 or g < 0 or f == g:
+            continue
+        v = np.maximum(out[:, f, g], np.maximum(intensity[:, k], 0.0))
+        out[:, f, g] = v
+        out[:, g, f] = np.maximum(out[:, g, f], v)
+    return out
+
+
+@dataclass(frozen=True)
+class AirGroups:
+    """``combat.air``: each group's flyer (a faction or actor id), the faction it supports, and its
+    sorties per month (M, G) before ``sortie_factor``."""
+
+    by: tuple[str, ...]
+    supports: np.ndarray  # (G,) faction index
+    sorties: np.ndarray  # (M, G)
+
+    def slice(self, start, stop):
+        return AirGroups(self.by, self.supports, self.sorties[start:stop])
+
+
+def air_groups(s: Scenario, samples, c: Coords, n: int) -> AirGroups:
+    groups = s.combat.air if s.combat else []
+    sorties = np.zeros((n, len(groups)))
+    for g, a in enumerate(groups):
+        if a.parameter is not None:
+            per_day = samples[f"factions.{a.by}.parameters.{a.parameter}"]
+        else:
+            per_day = samples[f"combat.air.{a.id}.sorties_per_day"]
+        sorties[:, g] = per_day * DAYS_PER_MONTH
+    supports = np.array([c.of("faction").index(a.supports) for a in groups], np.int64)
+    return AirGroups(tuple(a.by for a in groups), supports, sorties)
+
+
+def air_sorties(groups: AirGroups, factor: np.ndarray, n_factions: int) -> np.ndarray:
+    """(M, F): Σ over air groups of sorties × sortie_factor on the faction each supports."""
+    out = np.zeros((groups.sorties.shape[0], n_factions))
+    for g, f in enumerate(groups.supports):
+        out[:, f] += groups.sorties[:, g] * factor[:, g]
+    return out
+
+
+def fighting_scope(losses_or_contact: np.ndarray, geo: Geography) -> np.ndarray:
+    """(M,): population share of governorates with fighting, a region (M, R) bool counting for its
+    governorate (Melander & Öberg 2007: the scope, not the intensity, of fighting)."""
+    n_r = geo.home.size
+    to_gov = np.zeros((n_r, n_r))
+    to_gov[np.arange(n_r), geo.home] = 1.0
+    fighting = (np.asarray(losses_or_contact, float) @ to_gov) > 0
+    return fighting @ geo.population / geo.population.sum()
+
+
+def contact(forces: np.ndarray, hostility: np.ndarray) -> np.ndarray:
+    """(M, R) bool: two mutually hostile factions both have fighters in the region."""
+    present = forces > 0
+    return np.einsum("mfr,mfg,mgr->mr", present, hostility > 0, present) > 0
+
+
+def initial_drivers(s: Scenario, samples, c: Coords, n: int) -> dict[str, np.ndarray]:
+    """Every driver of :data:`realpolitik.drivers.REGISTRY` at as_of (module docstring)."""
+    out = {
+        name: np.full(
+            (n, *c.shape(name)), NEUTRAL.get(name, -1 if d.dtype == "i8" else np.nan), d.dtype
+        )
+        for name, d in REGISTRY.items()
     }
-
-
-def governorates(s: Scenario) -> list[str]:
-    return [r.id for r in s.regions.nodes if r.kind == "governorate"] if s.regions else []
-
-
-def as_of_drivers(s: Scenario, samples: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
-    """The registry's driver arrays at as_of (see the module docstring)."""
-    fac = [f.id for f in s.factions]
-    govs = governorates(s)
-    share = np.zeros((n, len(fac)))
-    if govs:
-        area = np.stack([samples[f"regions.nodes.{g}.area_km2"] for g in govs], 1)
-        for j, f in enumerate(fac):
-            ctl = np.stack(
-                [samples.get(f"regions.nodes.{g}.control.{f}", np.zeros(n)) for g in govs], 1
-            )
-            share[:, j] = (ctl * area).sum(1) / area.sum(1)
-    forces = np.zeros((n, len(fac), len(govs)))
+    out["acted"][:] = 0.0
+    out["settled"][:] = 0.0
+    out["office_holder"][:] = [c.of("actor").index(o.holder) for o in s.offices]
+    rel = relation_intensity(s, samples, c, n)
+    out["relation_intensity"] = rel
+    rm = relation_maps(s, c)
+    n_actors, n_factions = len(c.of("actor")), len(c.of("faction"))
+    out["support"] = strongest(rel, rm, "support", n_actors)
+    out["hostility"] = strongest(rel, rm, "hostility", n_actors)
+    out["combat_hostility"] = combat_hostility(rel, rm, n_factions)
+    out["alignment"] = np.stack(
+        [samples.get(f"actors.{a}.alignment", np.full(n, np.nan)) for a in c.of("actor")], 1
+    ).reshape(n, len(c.of("actor")))
     if s.regions is not None:
-        for d in s.regions.deployments:
-            if d.region in govs:
-                forces[:, fac.index(d.faction), govs.index(d.region)] += samples[
-                    f"regions.deployments.{d.faction}@{d.region}.fighters"
-                ]
-    alignment = np.stack(
-        [samples.get(f"actors.{a}.alignment", np.full(n, np.nan)) for a in s.actor_ids()], 1
-    )
-    return {
-        "territory_share": share,
-        "territory_share_3m_ago": share.copy(),
-        "forces": forces,
-        "alignment": alignment,
-        "settled": np.zeros((n, len(s.issues)), bool),
-    }
+        geo = geography(s)
+        control, forces = control0(s, samples, c, n), forces0(s, samples, c, n)
+        out["control"], out["forces"] = control, forces
+        out["losses"] = np.zeros_like(forces)
+        out["territory_share"] = national_shares(control, np.nan_to_num(geo.area), geo.governorate)
+        out["territory_trend"] = np.zeros((n, n_factions))
+        out["forces_share"] = forces_share(forces)
+        out["fighting_scope"] = fighting_scope(contact(forces, out["combat_hostility"]), geo)
+        out["combat_losses"] = np.zeros(n)
+        out["air_sorties"] = air_sorties(
+            air_groups(s, samples, c, n), np.ones((n, len(c.of("air_group")))), n_factions
+        )
+    return out
 
 
-def reference_values(
-    s: Scenario, samples: dict[str, np.ndarray], specs: list[str], n: int, where: str = "drivers"
-) -> np.ndarray:
-    """(M, D) feature values at as_of for feature specs like ``alignment:egypt``."""
-    c = coords(s)
-    bound = [features.parse(spec, c, s.meta.id, f"{where}.{spec}") for spec in specs]
-    drivers = as_of_drivers(s, samples, n)
-    with np.errstate(invalid="ignore"):
-        try:
-            return features.evaluate(bound, drivers, np.zeros(len(bound)), n)
-        except FloatingPointError as exc:
-            raise ScenarioError(
-                [
-                    Problem(
-                        s.meta.id,
-                        None,
-                        None,
-                        where,
-                        "driver has no value at as_of (e.g. an actor without `alignment`)",
-                        str(exc),
-                    )
-                ]
-            ) from None
+def forces_share(forces: np.ndarray) -> np.ndarray:
+    """(M, F): each faction's fighters as a share of all fighters (0 when there are none)."""
+    per = forces.sum(axis=-1)
+    total = per.sum(axis=-1, keepdims=True)
+    return np.divide(per, total, out=np.zeros_like(per), where=total > 0)
 
 
-def territory_percent(s: Scenario, samples, faction: str, n: int) -> np.ndarray:
-    """(M,) a faction's share of Syria's area at as_of, in percent."""
-    fac = [f.id for f in s.factions]
-    return 100.0 * as_of_drivers(s, samples, n)["territory_share"][:, fac.index(faction)]
+@dataclass(frozen=True)
+class Reference:
+    """The base scenario's as_of state, where every reference value x_ref is read."""
 
+    coords: Coords
+    drivers: dict[str, np.ndarray]
 
-def months_between(start: str, month: str) -> int:
-    """Whole months from ``start`` (YYYY-MM) to ``month`` (YYYY-MM); negative when before."""
-    y0, m0 = map(int, start.split("-"))
-    y1, m1 = map(int, month.split("-"))
-    return (y1 - y0) * 12 + (m1 - m0)
+    def feature(self, spec: str, where: str, path: str) -> np.ndarray:
+        """(M,) the feature's value at as_of in the base scenario; refuses a non-finite value."""
+        b = features.bind(spec, self.coords, where, path)
+        value = b.value(self.drivers, next(iter(self.drivers.values())).shape[0])
+        if not np.all(np.isfinite(value)):
+            fail(where, path, "driver has no value at as_of (e.g. an actor without `alignment`)",
+                 spec)  # fmt: skip
+        return value
+
+    def driver(self, name: str, index: int) -> np.ndarray:
+        n = next(iter(self.drivers.values())).shape[0]
+        return self.drivers[name].reshape(n, -1)[:, index]

@@ -1,32 +1,44 @@
-"""Scenario → :class:`realpolitik.engines.bargaining.Params`.
+"""Scenario → the bargaining engine (engines/bargaining.py).
 
 Actors are every actor with a stance on some issue, in scenario order; an actor without a stance on an
 issue takes no part in it (salience 0). Per member and issue: positions, saliences and capabilities
 (the stance's ``capability``, else the actor's capability named by the issue's ``capability``); veto
-players; the settlement hazard's base rate (Jeffreys mean (k + ½)/E of the issue's reference class, or
-with ``rng`` keyed Gamma(k + ½, E) draws) and slope; the agreement band (NaN when absent). An issue
-with ``rule: band`` has no hazard (h0 = 0); one with no ``settlement`` never settles.
+players; the settlement hazard's base rate (keyed Gamma(k + ½, E) draws of the issue's reference class)
+and slope; the agreement band (NaN when absent). An issue with ``rule: band`` has no hazard (h0 = 0);
+one with no ``settlement`` never settles.
+
+Inputs: ``salience_shift`` and ``capability_factor`` at (issue, the engine's actors), ``settle``.
+Outputs: ``position``, ``issue_outcome`` and ``settled`` (positions at the engine's actors).
+
+Also :func:`trace_from_scenario`, the playthrough of one issue at central values
+(``realpolitik bargain``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..drivers import Put, Take
 from ..engines import bargaining as engine
-from ..rng import MemberRNG
+from ..errors import Problem, ScenarioError
+from ..scenario.quantities import central
 from ..scenario.schema import Scenario
+from . import Draws, EngineSpec
 from .actions import base_rate
 
 
-def compile_bargaining(
-    s: Scenario,
-    samples: dict[str, np.ndarray],
-    n_members: int,
-    rng: MemberRNG | None = None,
-    dtype: type = np.float32,
-) -> engine.Params:
-    actors = [a.id for a in s.actors if any(a.id in i.positions for i in s.issues)]
-    shape = (n_members, len(s.issues), len(actors))
+def applies(s: Scenario) -> bool:
+    return bool(s.issues)
+
+
+def actors(s: Scenario) -> list[str]:
+    return [a.id for a in s.actors if any(a.id in i.positions for i in s.issues)]
+
+
+def params(d: Draws, dtype: type = np.float32) -> engine.Params:
+    s, samples, n = d.scenario, d.samples, d.n
+    ids = actors(s)
+    shape = (n, len(s.issues), len(ids))
     position, salience, capability = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     veto = np.zeros(shape[1:], bool)
     h0, slope = np.zeros(shape[:2]), np.zeros(shape[:2])
@@ -34,7 +46,7 @@ def compile_bargaining(
     for k, issue in enumerate(s.issues):
         key = f"issues.{issue.id}"
         for actor, stance in issue.positions.items():
-            j = actors.index(actor)
+            j = ids.index(actor)
             position[:, k, j] = samples[f"{key}.positions.{actor}.position"]
             salience[:, k, j] = samples[f"{key}.positions.{actor}.salience"]
             capability[:, k, j] = (
@@ -48,21 +60,73 @@ def compile_bargaining(
             continue
         if rule.rule == "hazard" and rule.base_rate is not None:
             br = rule.base_rate
-            h0[:, k] = base_rate(
-                br.events, br.exposure, f"{key}.settlement.base_rate", n_members, rng
-            )
+            h0[:, k] = base_rate(br.events, br.exposure, f"{key}.settlement.base_rate", d.rng)
             slope[:, k] = samples[f"{key}.settlement.slope"] if rule.slope is not None else 0.0
         if rule.band is not None:
             band[:, k] = samples[f"{key}.settlement.band"]
     return engine.Params(
-        actors=tuple(actors),
+        actors=tuple(ids),
         issues=tuple(i.id for i in s.issues),
+        veto=veto,
         position=position,
         salience=salience,
         capability=capability,
-        veto=veto,
         hazard_base=h0,
         hazard_slope=slope,
         band=band,
         dtype=dtype,
     )
+
+
+def compile(d: Draws) -> EngineSpec:  # noqa: A001
+    p = params(d)
+    at = d.coords.index("actor", p.actors, d.where, "issues.positions")
+    inputs = {
+        "salience_shift": Take("salience_shift", (None, at)),
+        "capability_factor": Take("capability_factor", (None, at)),
+        "settle": Take("settle", (None,)),
+    }
+    outputs = (
+        Put("position", "position", (None, at)),
+        Put("issue_outcome", "issue_outcome", (None,)),
+        Put("settled", "settled", (None,)),
+    )
+    return EngineSpec("bargaining", p, inputs, outputs)
+
+
+def issue_arrays(scenario: Scenario, issue_id: str) -> dict:
+    """Central values of one scenario issue, actors in the order of its ``positions``: ``actors``,
+    ``position``, ``salience``, ``capability`` (the stance's, else the actor's capability named by
+    the issue's ``capability`` key) and ``veto`` (bool)."""
+    issue = next((i for i in scenario.issues if i.id == issue_id), None)
+    if issue is None:
+        options = tuple(i.id for i in scenario.issues)
+        raise ScenarioError(
+            [Problem("<scenario>", None, None, "issue", "unknown issue", issue_id, options)]
+        )
+    by_id = {a.id: a for a in scenario.actors}
+    ids = list(issue.positions)
+    cap = [
+        central(st.capability if st.capability is not None
+                else by_id[a].capabilities[issue.capability])
+        for a, st in issue.positions.items()
+    ]  # fmt: skip
+    return {
+        "actors": ids,
+        "position": np.array([central(st.position) for st in issue.positions.values()]),
+        "salience": np.array([central(st.salience) for st in issue.positions.values()]),
+        "capability": np.array(cap),
+        "veto": np.array([a in issue.veto_players for a in ids]),
+    }
+
+
+def trace_from_scenario(
+    scenario: Scenario, issue_id: str, n_rounds: int, flags: engine.Flags | None = None
+) -> str:
+    """``realpolitik bargain FILE --issue ID --rounds N``: the trace of one issue at central values."""
+    arrays = issue_arrays(scenario, issue_id)
+    ds = engine.run_rounds(
+        arrays["position"], arrays["salience"], arrays["capability"], n_rounds,
+        flags or engine.Flags(), actors=arrays["actors"],
+    )  # fmt: skip
+    return engine.format_trace(ds, issue=issue_id)

@@ -2,7 +2,9 @@
 
 Every engine module defines:
 
-* ``Params`` — a frozen dataclass of member-leading numpy arrays compiled from a scenario;
+* ``Params`` — a frozen dataclass of numpy arrays compiled from a scenario; the member-leading
+  fields are declared with ``field(metadata=MEMBER)`` (so :func:`member_slice` can cut any chunk of
+  members out of them, and out of a ``State``, whose every array is member-leading);
 * ``State`` — a dataclass of member-leading arrays;
 * ``Outputs`` — a frozen dataclass of member-leading numpy arrays whose ClassVar
   ``DIMS = {field: dims after member}`` names every field's dimensions (DESIGN.md's names where they
@@ -10,10 +12,13 @@ Every engine module defines:
 * ``init_state(params, n_members) -> State``;
 * ``step(state, params, drivers, month, rng) -> (State, Outputs)`` where ``drivers`` is a mapping of the
   other engines' outputs of the previous month, ``month`` the month index from the scenario's start and
-  ``rng`` a :class:`realpolitik.rng.MemberRNG` for the chunk of members being stepped (engines prefix
-  their own keys, e.g. ``combat/siege/{month}``).
+  ``rng`` a :class:`realpolitik.rng.MemberRNG` for the chunk of members being stepped. Every draw
+  is keyed by the engine, the month and the *id* of the item it is for (``actions/{month}/{row}``,
+  ``bargaining/{month}/{issue}``, …), never by a position in a vector, so adding an item changes no
+  other item's draws.
 
-No engine loops over members: every operation is vectorised over the leading member axis.
+No engine loops over members: every operation is vectorised over the leading member axis. Engines
+import neither the scenario package nor compile, and hold no scenario id: labels arrive in Params.
 
 :func:`run` steps one engine alone and returns an ``xarray.Dataset`` with dims (member, month, …).
 Month ``t`` holds the outputs of the step with month index ``t`` (the state at the end of month
@@ -36,6 +41,24 @@ import xarray as xr
 from ..rng import MemberRNG
 
 ENGINES = ("actions", "alignment", "bargaining", "choice", "combat", "politics", "population")
+MEMBER = {"member": True}  # dataclass field metadata: the array's first axis is the member axis
+
+
+def member_slice(obj, start: int, stop: int):
+    """A copy of a Params or State dataclass holding members ``start … stop−1`` only: State fields
+    and Params fields declared ``field(metadata=MEMBER)`` are cut along their first axis unless
+    that axis has length 1 (shared by every member); nested dataclasses are cut the same way."""
+    is_state = not type(obj).__dataclass_params__.frozen
+    kw = {}
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            kw[f.name] = member_slice(v, start, stop)
+        elif (is_state or f.metadata.get("member")) and isinstance(v, np.ndarray) and v.ndim:
+            kw[f.name] = v if v.shape[0] == 1 else v[start:stop]
+        else:
+            kw[f.name] = v
+    return type(obj)(**kw)
 
 
 def _plural(dim: str) -> str:

@@ -20,9 +20,14 @@ draws its own willingness each month from its own uniform, and the act happens o
 willing, so ``P(act) = Π_w h_w``. A joint act's reference-class rate ``h0`` is split evenly,
 ``h0_w = h0^(1/n)`` (:func:`split_joint_rate`), so the product at ``as_of`` is exactly ``h0``.
 
-``once`` acts are absorbing: after the first occurrence the hazard is 0. Effects are not applied here:
-``step`` returns, per declared effect ``(action, kind, target, magnitude)``, the magnitude realised this
-month (magnitude where the act happened, else 0); the coupled simulation applies them.
+``once`` acts are absorbing: after the first occurrence the hazard is 0. Interventions (``do:``, the
+``intervention`` input, +1 / −1 / 0 per act) make an act happen that month / never / leave it to its
+hazard. What an act does (its effects) is applied by the coupled simulation, not here.
+
+Inputs (``drivers``): ``features`` (M, D), the current values of the D drivers in ``Params.drivers``
+order; ``intervention`` (M, A) optional. Each willingness row draws from its own keyed stream
+``actions/{month}/{row label}`` (row label ``act/party``), so adding an act changes no other act's
+draws.
 
 Coefficient cap: a one-standard-deviation change in a driver at most doubles the odds,
 ``|β·sd| ≤ ln 2``, unless the coefficient is flagged as a sourced exception
@@ -38,33 +43,24 @@ from typing import ClassVar
 import numpy as np
 from scipy import special, stats
 
+from . import MEMBER
+
 H_MAX = 0.999  # cap on a sampled monthly hazard (a Gamma draw may exceed 1 for tiny exposures)
 LN2 = float(np.log(2.0))
-
-
-@dataclass(frozen=True)
-class Effect:
-    """One effect of an act: ``kind`` (e.g. "relation", "forces", "settle", "series"), ``target``
-    (e.g. "turkey~russia", "russia@latakia", an issue or series id) and a per-member ``magnitude``."""
-
-    action: int
-    kind: str
-    target: str
-    magnitude: np.ndarray  # (M,)
 
 
 @dataclass(frozen=True)
 class Params:
     """Compiled hazard actions. M members, A acts, W willingness rows, D drivers."""
 
-    actions: tuple[str, ...]  # (A,) "actor/strategy"
+    actions: tuple[str, ...]  # (A,) labels, e.g. "actor/strategy"
     drivers: tuple[str, ...]  # (D,) feature names
+    row_labels: tuple[str, ...]  # (W,) keys of the rows' random streams, e.g. "act/party"
     row_action: np.ndarray  # (W,) int, the act each willingness row belongs to
-    base_rate: np.ndarray  # (M, W) monthly hazard h0_w in (0, 1)
-    beta: np.ndarray  # (M, W, D) log-odds per driver unit
-    x_ref: np.ndarray  # (M, D) driver values at as_of
     once: np.ndarray  # (A,) bool
-    effects: tuple[Effect, ...] = field(default=())
+    base_rate: np.ndarray = field(metadata=MEMBER)  # (M, W) monthly hazard h0_w in (0, 1)
+    beta: np.ndarray = field(metadata=MEMBER)  # (M, W, D) log-odds per driver unit
+    x_ref: np.ndarray = field(metadata=MEMBER)  # (M, D) driver values at as_of (base scenario)
 
     def __post_init__(self):
         m, w = self.base_rate.shape
@@ -73,17 +69,14 @@ class Params:
             len(self.drivers),
         ):
             raise ValueError("beta must be (M, W, D) and x_ref (M, D)")
-        if self.row_action.shape != (w,) or self.once.shape != (len(self.actions),):
+        if self.row_action.shape != (w,) or np.shape(self.once) != (len(self.actions),):
             raise ValueError("row_action must be (W,) and once (A,)")
+        if len(self.row_labels) != w or len(set(self.row_labels)) != w:
+            raise ValueError("every willingness row needs its own label")
         if np.any((self.base_rate <= 0) | (self.base_rate >= 1)):
             raise ValueError("base rates must lie in (0, 1)")
         if set(np.unique(self.row_action)) != set(range(len(self.actions))):
             raise ValueError("every act needs at least one willingness row")
-
-    @property
-    def effect_ids(self) -> tuple[str, ...]:
-        """Labels of the ``effect_id`` dim: ``action:kind:target``."""
-        return tuple(f"{self.actions[e.action]}:{e.kind}:{e.target}" for e in self.effects)
 
     @property
     def membership(self) -> np.ndarray:
@@ -103,13 +96,8 @@ class State:
 class Outputs:
     prob: np.ndarray  # (M, A) probability the act happens this month (0 for a spent ``once`` act)
     acted: np.ndarray  # (M, A) bool
-    effects: np.ndarray  # (M, E) realised magnitude of each declared effect
 
-    DIMS: ClassVar[dict[str, tuple[str, ...]]] = {
-        "prob": ("action",),
-        "acted": ("action",),
-        "effects": ("effect_id",),
-    }
+    DIMS: ClassVar[dict[str, tuple[str, ...]]] = {"prob": ("action",), "acted": ("action",)}
 
 
 def init_state(params: Params, n_members: int) -> State:
@@ -148,18 +136,6 @@ def coefficient_cap_violations(beta: np.ndarray, sd: np.ndarray, sourced: np.nda
     return [(int(w), int(d), float(effect[w, d])) for w, d in zip(*np.nonzero(bad), strict=True)]
 
 
-def driver_matrix(params: Params, drivers: Mapping[str, np.ndarray], n: int) -> np.ndarray:
-    """(M, D) current driver values; every named driver must be supplied as an (M,) array."""
-    missing = [d for d in params.drivers if d not in drivers]
-    if missing:
-        raise KeyError(f"actions: drivers not supplied: {missing}")
-    if not params.drivers:
-        return np.zeros((n, 0))
-    return np.stack(
-        [np.broadcast_to(np.asarray(drivers[d], float), (n,)) for d in params.drivers], 1
-    )
-
-
 def hazards(params: Params, x: np.ndarray) -> np.ndarray:
     """(M, W) willingness hazards ``expit(logit h0 + β·(x − x_ref))``."""
     shift = np.einsum("mwd,md->mw", params.beta, x - params.x_ref)
@@ -169,15 +145,16 @@ def hazards(params: Params, x: np.ndarray) -> np.ndarray:
 def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month, rng):
     """One month: returns (State, Outputs)."""
     n = state.done.shape[0]
-    h = hazards(params, driver_matrix(params, drivers, n))
-    u = rng.uniform(f"actions/{month}/willing", h.shape[1])
+    x = np.asarray(drivers.get("features", np.zeros((n, 0))), float)
+    if x.shape != (n, len(params.drivers)):
+        raise ValueError(f"actions: features must be (M, {len(params.drivers)}), got {x.shape}")
+    h = hazards(params, x)
+    u = np.stack([rng.uniform(f"actions/{month}/{label}") for label in params.row_labels], 1)
     unwilling = (u >= h).astype(float)
     member = params.membership
     blocked = state.done & params.once[None, :]
-    acted = ((unwilling @ member) == 0) & ~blocked
-    prob = np.exp(np.log(h) @ member) * ~blocked
+    force = np.asarray(drivers.get("intervention", np.zeros((n, len(params.actions)))))
+    acted = (((unwilling @ member) == 0) | (force > 0)) & ~blocked & ~(force < 0)
+    prob = np.where(force > 0, 1.0, np.exp(np.log(h) @ member)) * ~blocked * ~(force < 0)
     new = State(done=state.done | acted, count=state.count + acted)
-    eff = np.zeros((n, len(params.effects)))
-    for j, e in enumerate(params.effects):
-        eff[:, j] = np.where(acted[:, e.action], e.magnitude, 0.0)
-    return new, Outputs(prob=prob, acted=acted, effects=eff)
+    return new, Outputs(prob=prob, acted=acted)

@@ -14,7 +14,8 @@ and join camp A with probability
 
 whose stationary law is Boltzmann, ∝ exp(−β E(X)); β → ∞ gives A&B's myopic descent to a local
 minimum. Actors with ``anchor`` +1 / −1 (the United States / Russia) stay in A / B. The output
-``alignment_i`` = P(i → B) at its last update (0 = with the United States … 1 = with Russia).
+``alignment_i`` = P(i → B) at its last update (0 = with the United States … 1 = with Russia). Each
+actor's heat-bath uniforms are keyed ``alignment/{month}/{actor}``.
 
 Propensity drift (documented rules, per month, clipped to [−1, 1]):
 
@@ -41,13 +42,14 @@ decreases. Exhaustive enumeration of the 2^(n−1) configurations (``enumerate_e
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 
 from ..errors import Problem, ScenarioError, short_repr
 from ..rng import MemberRNG
+from . import MEMBER
 
 
 @dataclass(frozen=True)
@@ -58,16 +60,17 @@ class Params:
     ``eta_balance`` (member,) monthly drift rates; ``ctd_updates`` CTD link updates per month."""
 
     actors: tuple[str, ...]
-    size: np.ndarray
-    propensity: np.ndarray
-    beta: np.ndarray
     anchor: np.ndarray
+    size: np.ndarray = field(metadata=MEMBER)
+    propensity: np.ndarray = field(metadata=MEMBER)
+    beta: np.ndarray = field(metadata=MEMBER)
     sweeps: int = 1
-    eta_support: np.ndarray | float = 0.0
-    eta_hostility: np.ndarray | float = 0.0
-    eta_balance: np.ndarray | float = 0.0
+    eta_support: np.ndarray | float = field(default=0.0, metadata=MEMBER)
+    eta_hostility: np.ndarray | float = field(default=0.0, metadata=MEMBER)
+    eta_balance: np.ndarray | float = field(default=0.0, metadata=MEMBER)
     ctd_updates: int = 0
-    initial: np.ndarray | None = None  # (member|1, n) starting alignment 0…1; camp B where > ½
+    # (member|1, n) starting alignment 0…1; camp B where > ½
+    initial: np.ndarray | None = field(default=None, metadata=MEMBER)
 
 
 @dataclass
@@ -247,7 +250,9 @@ def step(state: State, params: Params, drivers: Mapping, month: int, rng: Member
     coupling *= size[:, None, :]
     beta = np.broadcast_to(np.asarray(params.beta, float), (m,))
     free = np.asarray(params.anchor) == 0
-    u = rng.uniform(f"alignment/{month}/heat-bath", (params.sweeps, n))
+    u = np.zeros((m, params.sweeps, n))
+    for i in np.nonzero(free)[0]:  # one keyed stream per actor: adding a player changes no draw
+        u[:, :, i] = rng.uniform(f"alignment/{month}/{params.actors[i]}", params.sweeps)
     spin = state.spin.copy()
     prob_b = state.alignment.copy()
     for sweep in range(params.sweeps):

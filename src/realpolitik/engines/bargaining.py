@@ -44,9 +44,11 @@ month in the UCDP Conflict Termination data, Kreutz 2010, *JPR* 47(2):243–250;
 50(4):875–892, on veto players lengthening civil wars), the slope from a sourced distribution: both
 arrive as arrays. Optional **agreement band**: the issue also settles when every pair of veto
 players is within ``band``·Δ. Settlement is absorbing: a settled issue's positions and outcome stay
-frozen. Drivers (previous month, optional): ``salience_shift`` (member|1, issue|1, actor) added to
-the saliences of active actors, clipped to [0, 1] (> 0: the actor concedes less) and
-``capability_factor`` (same shape) multiplying capabilities; NaN driver values are ignored.
+frozen. Inputs (optional): ``salience_shift`` (member|1, issue|1, actor) added to the saliences of
+active actors, clipped to [0, 1] (> 0: the actor concedes less), ``capability_factor`` (same shape)
+multiplying capabilities (NaN driver values are ignored), and ``settle`` (member, issue) bool, which
+settles an issue that month (an event, or a leader's exit that decides it). Each issue's monthly
+settlement draw is keyed ``bargaining/{month}/{issue}``.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ import xarray as xr
 
 from ..errors import Problem, ScenarioError
 from ..rng import MemberRNG
+from . import MEMBER
 from . import _eum_kernels as K
 
 OFFERS = ("none", "conflict", "compromise", "capitulation")
@@ -378,43 +381,6 @@ def format_trace(ds: xr.Dataset, issue=None, member: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
-def issue_arrays(scenario, issue_id: str) -> dict:
-    """Central values of one scenario issue, actors in the order of its ``positions``: ``actors``,
-    ``position``, ``salience``, ``capability`` (the stance's, else the actor's capability named by
-    the issue's ``capability`` key) and ``veto`` (bool)."""
-    from ..scenario.quantities import central
-
-    issue = next((i for i in scenario.issues if i.id == issue_id), None)
-    if issue is None:
-        options = tuple(i.id for i in scenario.issues)
-        raise ScenarioError([Problem("<scenario>", None, None, "issue", "unknown issue",
-                                     issue_id, options)])  # fmt: skip
-    actors = {a.id: a for a in scenario.actors}
-    ids = list(issue.positions)
-    cap = [
-        central(st.capability if st.capability is not None
-                else actors[a].capabilities[issue.capability])
-        for a, st in issue.positions.items()
-    ]  # fmt: skip
-    return {
-        "actors": ids,
-        "position": np.array([central(st.position) for st in issue.positions.values()]),
-        "salience": np.array([central(st.salience) for st in issue.positions.values()]),
-        "capability": np.array(cap),
-        "veto": np.array([a in issue.veto_players for a in ids]),
-    }
-
-
-def trace_from_scenario(scenario, issue_id: str, n_rounds: int, flags: Flags = Flags()) -> str:  # noqa: B008
-    """``realpolitik bargain FILE --issue ID --rounds N``: the trace of one issue at central values."""
-    arrays = issue_arrays(scenario, issue_id)
-    ds = run_rounds(
-        arrays["position"], arrays["salience"], arrays["capability"], n_rounds, flags,
-        actors=arrays["actors"],
-    )  # fmt: skip
-    return format_trace(ds, issue=issue_id)
-
-
 # --------------------------------------------------------------------------------------------
 # engine interface
 
@@ -429,13 +395,13 @@ class Params:
 
     actors: tuple[str, ...]
     issues: tuple[str, ...]
-    position: np.ndarray
-    salience: np.ndarray
-    capability: np.ndarray
     veto: np.ndarray
-    hazard_base: np.ndarray
-    hazard_slope: np.ndarray
-    band: np.ndarray | float = np.nan
+    position: np.ndarray = field(metadata=MEMBER)
+    salience: np.ndarray = field(metadata=MEMBER)
+    capability: np.ndarray = field(metadata=MEMBER)
+    hazard_base: np.ndarray = field(metadata=MEMBER)
+    hazard_slope: np.ndarray = field(metadata=MEMBER)
+    band: np.ndarray | float = field(default=np.nan, metadata=MEMBER)
     flags: Flags = field(default_factory=Flags)
     dtype: type = np.float32
 
@@ -559,11 +525,12 @@ def step(state: State, params: Params, drivers: Mapping, month: int, rng: Member
         dist, state.distance0, _member(params.hazard_base, m), _member(params.hazard_slope, m)
     )
     h = np.where(state.settled, 0.0, h)
-    u = rng.uniform(f"bargaining/{month}/settlement", (n_issue,))
+    u = np.stack([rng.uniform(f"bargaining/{month}/{issue}") for issue in params.issues], 1)
     band = np.broadcast_to(np.asarray(params.band, float), (m, n_issue))
     with np.errstate(invalid="ignore"):
         in_band = spread <= band  # NaN band: never
-    settled = state.settled | (u < h) | in_band
+    forced = np.asarray(drivers.get("settle", np.zeros((m, n_issue))), bool)
+    settled = state.settled | (u < h) | in_band | forced
     outcome = np.where(state.settled, state.outcome, med.reshape(m, n_issue))
     new = State(pos, state.delta, state.distance0, settled, outcome)
     out = Outputs(

@@ -25,22 +25,26 @@ one-player game (a decision problem) is the same with a column player of one str
 
 Persistence (DESIGN, "Choice"): a player's chosen strategy is state. Each month, with probability
 ``switch_prob`` (and always in the first month unless ``initial`` fixes it), the player redraws its
-strategy from that month's QRE mixture, using the step's keyed uniforms
-``choice/{month}/switch`` and ``choice/{month}/draw``.
+strategy from that month's QRE mixture, using the keyed uniforms ``choice/{month}/{game}/{actor}``
+(switch, draw). Interventions (``do:``; input ``intervention`` (M, G, 2, S): +1 hold that strategy
+from now on, −1 never adopt it, 0 free): a held strategy is the player's, whatever the draw; an
+excluded one is removed from the mixture the player draws from (the others renormalised).
+
+Inputs (``drivers``): ``features`` (M, K), the K feature values in ``Params.features`` order (the
+constant first); ``intervention`` optional.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 
 from ..errors import fail
-from ..features import BoundFeature, evaluate, parse
 from ..rng import MemberRNG
-from . import _qre_kernels
+from . import MEMBER, _qre_kernels
 
 MAX_STRATEGIES = 4
 
@@ -331,15 +335,14 @@ class Params:
     games: tuple[str, ...]
     actors: tuple[str, ...]
     strategies: tuple[str, ...]
+    features: tuple[str, ...]  # (K,) feature specs, "constant" first
     player_actor: np.ndarray
     n_strategies: np.ndarray
     strategy_index: np.ndarray
-    features: tuple[BoundFeature, ...]
-    feature_default: np.ndarray
-    coef: np.ndarray
-    lam: np.ndarray
-    switch_prob: np.ndarray
     initial: np.ndarray
+    coef: np.ndarray = field(metadata=MEMBER)
+    lam: np.ndarray = field(metadata=MEMBER)
+    switch_prob: np.ndarray = field(metadata=MEMBER)
 
 
 @dataclass
@@ -387,7 +390,9 @@ def payoffs(params: Params, feature_values: np.ndarray) -> np.ndarray:
 def step(state: State, params: Params, drivers: Mapping, month: int, rng: MemberRNG):
     m = state.strategy.shape[0]
     g = len(params.games)
-    feats = evaluate(params.features, drivers, params.feature_default, m)
+    feats = np.asarray(drivers["features"], float)
+    if feats.shape != (m, len(params.features)):
+        raise ValueError(f"choice: features must be (M, {len(params.features)}), got {feats.shape}")
     u = payoffs(params, feats)
     s = u.shape[-1]
     n_row = np.broadcast_to(params.n_strategies[:, 0], (m, g)).reshape(-1)
@@ -400,13 +405,34 @@ def step(state: State, params: Params, drivers: Mapping, month: int, rng: Member
         params.lam.reshape(-1),
     )
     prob = np.stack([p.reshape(m, g, s), q.reshape(m, g, s)], axis=2)  # (m, g, 2, S)
-    switch = rng.uniform(f"choice/{month}/switch", (g, 2)) < params.switch_prob
-    draw = rng.uniform(f"choice/{month}/draw", (g, 2))
+    u_sw, u_draw = _uniforms(params, month, rng)
+    switch = u_sw < params.switch_prob
+    force = np.asarray(drivers.get("intervention", np.zeros(prob.shape)))
+    pick = np.where(force < 0, 0.0, prob)
+    total = pick.sum(axis=-1, keepdims=True)
+    pick = np.where(total > 0, pick / np.where(total > 0, total, 1.0), prob)
     drawn = np.minimum(
-        (np.cumsum(prob, axis=-1) < draw[..., None]).sum(axis=-1), params.n_strategies - 1
+        (np.cumsum(pick, axis=-1) < u_draw[..., None]).sum(axis=-1), params.n_strategies - 1
     )
     strategy = np.where(switch | (state.strategy < 0), drawn, state.strategy)
+    held = force > 0
+    strategy = np.where(held.any(axis=-1), held.argmax(axis=-1), strategy)
+    excluded = np.take_along_axis(force, strategy[..., None], axis=-1)[..., 0] < 0
+    strategy = np.where(excluded, drawn, strategy)
     return State(strategy), _outputs(params, prob, strategy, u)
+
+
+def _uniforms(params: Params, month: int, rng: MemberRNG) -> tuple[np.ndarray, np.ndarray]:
+    """(switch, draw) uniforms (M, G, 2), keyed by game and player (``choice/{month}/{game}/{actor}``);
+    a game's missing second player gets uniforms that are never read."""
+    out = np.ones((2, rng.n, len(params.games), 2))
+    for gi, game in enumerate(params.games):
+        for pi in range(2):
+            actor = params.player_actor[gi, pi]
+            if actor >= 0:
+                u = rng.uniform(f"choice/{month}/{game}/{params.actors[actor]}", 2)
+                out[:, :, gi, pi] = u.T
+    return out[0], out[1]
 
 
 def _outputs(params: Params, prob, strategy, u) -> Outputs:
@@ -422,154 +448,3 @@ def _outputs(params: Params, prob, strategy, u) -> Outputs:
     strategy_prob[:, actor, col] = prob[:, gi, pi, si]
     acted[:, actor, col] = strategy[:, gi, pi] == si
     return Outputs(strategy_prob, acted, u)
-
-
-# --------------------------------------------------------------------------------------------
-# compiling games from scenario-shaped data
-
-
-def _member_array(value, n_members: int, path: str, where: str) -> np.ndarray:
-    arr = np.asarray(value, float)
-    if arr.ndim == 0:
-        return np.full(n_members, float(arr))
-    if arr.shape != (n_members,):
-        _fail(path, f"expected a number or {n_members} member values", arr.shape, where=where)
-    return arr
-
-
-def compile_games(
-    games: Sequence[Mapping],
-    n_members: int,
-    coords: Mapping[str, Sequence[str]],
-    vocabulary: Mapping[str, Sequence[str]] | None = None,
-    feature_defaults: Mapping[str, float] | None = None,
-    where: str = "<params>",
-) -> Params:
-    """Params from scenario-shaped games (the ``games:`` entries with sampled numbers).
-
-    Each game: ``id``, ``players`` {actor: [strategy, …]} (one or two players), ``lambda``,
-    ``switch_prob`` (numbers or per-member arrays), optional ``initial`` {actor: strategy} and
-    ``payoffs``: a list of {player, strategy, against: {other: strategy}, constant, features:
-    {feature: coefficient}}; an entry without ``against`` applies to every opposing strategy; profile
-    cells with no entry are 0. ``coords`` gives the ids features may name (faction, actor, issue);
-    ``vocabulary`` the known strategies by actor (data/questions/question-vocabulary.yaml).
-    """
-    feature_defaults = dict(feature_defaults or {})
-    specs: list[str] = ["constant"]
-    for gi, game in enumerate(games):
-        for pi, pay in enumerate(game.get("payoffs", [])):
-            for name in pay.get("features", {}):
-                if name not in specs:
-                    parse(name, coords, where, f"games[{gi}].payoffs[{pi}].features")
-                    specs.append(name)
-    bound = tuple(parse(sp, coords, where) for sp in specs)
-    actors: list[str] = []
-    strategies: list[str] = []
-    n_g, k = len(games), len(specs)
-    player_actor = np.full((n_g, 2), -1)
-    n_strat = np.ones((n_g, 2), int)
-    sidx = np.full((n_g, 2, MAX_STRATEGIES), -1)
-    initial = np.full((n_g, 2), -1)
-    coef = np.zeros((n_members, n_g, 2, MAX_STRATEGIES, MAX_STRATEGIES, k))
-    lam = np.zeros((n_members, n_g))
-    switch = np.zeros((n_members, n_g, 2))
-    for gi, game in enumerate(games):
-        base = f"games[{gi}]"
-        players = list(game["players"])
-        if not 1 <= len(players) <= 2:
-            _fail(f"{base}.players", "a game has one or two players", players, where=where)
-        for pi, actor in enumerate(players):
-            strats = list(game["players"][actor])
-            if not 1 <= len(strats) <= MAX_STRATEGIES:
-                _fail(
-                    f"{base}.players.{actor}",
-                    f"1–{MAX_STRATEGIES} strategies per player",
-                    strats,
-                    where=where,
-                )
-            for s in strats:
-                if vocabulary is not None and s not in vocabulary.get(actor, ()):
-                    _fail(
-                        f"{base}.players.{actor}",
-                        "unknown strategy",
-                        s,
-                        vocabulary.get(actor, ()),
-                        where,
-                    )
-                if s not in strategies:
-                    strategies.append(s)
-            if actor not in actors:
-                actors.append(actor)
-            player_actor[gi, pi] = actors.index(actor)
-            n_strat[gi, pi] = len(strats)
-            sidx[gi, pi, : len(strats)] = [strategies.index(s) for s in strats]
-            init = game.get("initial", {}).get(actor)
-            if init is not None:
-                if init not in strats:
-                    _fail(
-                        f"{base}.initial.{actor}",
-                        "not a strategy of that player",
-                        init,
-                        strats,
-                        where,
-                    )
-                initial[gi, pi] = strats.index(init)
-        lam[:, gi] = _member_array(game["lambda"], n_members, f"{base}.lambda", where)
-        check_lambda(lam[:, gi], f"{base}.lambda", where)
-        sp = _member_array(game["switch_prob"], n_members, f"{base}.switch_prob", where)
-        if np.any((sp < 0) | (sp > 1)):
-            _fail(f"{base}.switch_prob", "a probability must lie in [0, 1]", sp.min(), where=where)
-        switch[:, gi, :] = sp[:, None]
-        for qi, pay in enumerate(game.get("payoffs", [])):
-            path = f"{base}.payoffs[{qi}]"
-            player = pay["player"]
-            if player not in players:
-                _fail(f"{path}.player", "not a player of this game", player, players, where)
-            pi = players.index(player)
-            own = list(game["players"][player])
-            if pay["strategy"] not in own:
-                _fail(f"{path}.strategy", "unknown strategy", pay["strategy"], own, where)
-            mine = own.index(pay["strategy"])
-            cols = [0]
-            against = dict(pay.get("against", {}))
-            if len(players) == 2:
-                other = players[1 - pi]
-                theirs = list(game["players"][other])
-                if against:
-                    if set(against) != {other} or against[other] not in theirs:
-                        _fail(
-                            f"{path}.against",
-                            "must name the other player's strategy",
-                            against,
-                            theirs,
-                            where,
-                        )
-                    cols = [theirs.index(against[other])]
-                else:
-                    cols = range(len(theirs))
-            elif against:
-                _fail(f"{path}.against", "a one-player game has no opponent", against, where=where)
-            terms = {"constant": pay.get("constant", 0.0), **dict(pay.get("features", {}))}
-            for name, value in terms.items():
-                ki = specs.index(name)
-                val = _member_array(value, n_members, f"{path}.features.{name}", where)
-                for c in cols:
-                    a, b = (mine, c) if pi == 0 else (c, mine)
-                    coef[:, gi, pi, a, b, ki] += val
-    if np.all(coef == coef[:1]):
-        coef = coef[:1]
-    defaults = np.array([feature_defaults.get(sp, 0.0) for sp in specs])
-    return Params(
-        tuple(g["id"] for g in games),
-        tuple(actors),
-        tuple(strategies),
-        player_actor,
-        n_strat,
-        sidx,
-        bound,
-        defaults,
-        coef,
-        lam,
-        switch,
-        initial,
-    )

@@ -72,25 +72,32 @@ recruitment              (M, F)     new fighters per month [persons/month]
 substeps                 int        Euler sub-steps per month for attrition
 =======================  =========  ==============================================================
 
-Drivers (optional keys): ``air_sorties`` (M, F) or (M, F, R) [sorties/month];
-``reinforcements`` (M, F) pooled or (M, F, R) placed [fighters; negative = withdrawal, capped at
-the mobile pool or at the region's forces]; ``hostility`` (M, F, F); ``supply_access`` (M, F, S)
-bool. Unknown keys are ignored; non-finite values, negative sorties or hostility outside [0, 1]
-raise ValueError.
+Inputs (``drivers``, optional keys): ``air_sorties`` (M, F) or (M, F, R) [sorties/month];
+``fire_factor`` (M, F) multiplying a faction's fire and strength like the air multiplier (m·φ);
+``reinforcements`` (M, F) pooled and ``deployments`` (M, F, R) placed [fighters; negative =
+withdrawal, capped at the mobile pool or at the region's forces]; ``combat_hostility`` (M, F, F); ``supply_access``
+(M, F, S) bool. Unknown keys are ignored; non-finite values, negative sorties or factors, or
+hostility outside [0, 1] raise ValueError. A besieged garrison's fall is drawn from the stream keyed
+``combat/{month}/siege/{faction}/{site}``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 import numba
 import numpy as np
 
-from realpolitik.engines.lanchester import attrition_substeps, fire_matrices
-from realpolitik.rng import MemberRNG
+from ..rng import MemberRNG
+from . import MEMBER
+from .lanchester import attrition_substeps, fire_matrices
 
 DAYS_PER_MONTH = 30.44
+
+
+def _member():
+    return field(metadata=MEMBER)
 
 
 @dataclass(frozen=True)
@@ -110,48 +117,33 @@ class Params:
     static: np.ndarray
     base: np.ndarray
     supply_access: np.ndarray
-    control0: np.ndarray
-    forces0: np.ndarray
-    hostility: np.ndarray
-    attrition: np.ndarray
-    p: np.ndarray
-    q: np.ndarray
-    hold_threshold: np.ndarray
-    csf_decisiveness: np.ndarray
-    max_advance_km_day: np.ndarray
-    offensive_ratio: np.ndarray
-    garrison_per_capita: np.ndarray
-    garrison_per_front_km: np.ndarray
-    supply_decay: np.ndarray
-    supply_recovery: np.ndarray
-    siege_fall_rate: np.ndarray
-    air_m_max: np.ndarray
-    air_s0: np.ndarray
-    redeploy_rate: np.ndarray
-    recruitment: np.ndarray
+    control0: np.ndarray = _member()
+    forces0: np.ndarray = _member()
+    hostility: np.ndarray = _member()
+    attrition: np.ndarray = _member()
+    p: np.ndarray = _member()
+    q: np.ndarray = _member()
+    hold_threshold: np.ndarray = _member()
+    csf_decisiveness: np.ndarray = _member()
+    max_advance_km_day: np.ndarray = _member()
+    offensive_ratio: np.ndarray = _member()
+    garrison_per_capita: np.ndarray = _member()
+    garrison_per_front_km: np.ndarray = _member()
+    supply_decay: np.ndarray = _member()
+    supply_recovery: np.ndarray = _member()
+    siege_fall_rate: np.ndarray = _member()
+    air_m_max: np.ndarray = _member()
+    air_s0: np.ndarray = _member()
+    redeploy_rate: np.ndarray = _member()
+    recruitment: np.ndarray = _member()
     substeps: int = 4
 
     @property
     def n_members(self) -> int:
         return self.control0.shape[0]
 
-    def member_slice(self, start: int, stop: int) -> Params:
-        """The same parameters for members start…stop-1 (member-leading fields sliced)."""
-        m = self.n_members
-        kw = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            member_leading = f.name in _MEMBER_FIELDS and isinstance(v, np.ndarray)
-            kw[f.name] = v[start:stop] if member_leading and v.shape[:1] == (m,) else v
-        return Params(**kw)
 
-
-_MEMBER_FIELDS = {
-    "control0", "forces0", "hostility", "attrition", "p", "q", "hold_threshold",
-    "csf_decisiveness", "max_advance_km_day", "offensive_ratio", "garrison_per_capita",
-    "garrison_per_front_km", "supply_decay", "supply_recovery", "siege_fall_rate", "air_m_max",
-    "air_s0", "redeploy_rate", "recruitment",
-}  # fmt: skip
+_MEMBER_FIELDS = {f.name for f in fields(Params) if f.metadata.get("member")}
 
 
 @dataclass
@@ -403,14 +395,15 @@ def _ground(control, att, dfn, hostile, feasible, kappa, k):  # pragma: no cover
 
 
 def _check_drivers(drivers) -> None:
-    for key in ("air_sorties", "reinforcements", "hostility"):
+    for key in ("air_sorties", "reinforcements", "deployments", "combat_hostility", "fire_factor"):
         if key in drivers and not np.all(np.isfinite(drivers[key])):
             raise ValueError(f"combat driver {key!r} contains NaN or inf")
-    if np.any(np.asarray(drivers.get("air_sorties", 0.0)) < 0):
-        raise ValueError("combat driver 'air_sorties' must be >= 0 (sorties per month)")
-    h = np.asarray(drivers.get("hostility", 0.0))
+    for key in ("air_sorties", "fire_factor"):
+        if np.any(np.asarray(drivers.get(key, 0.0)) < 0):
+            raise ValueError(f"combat driver {key!r} must be >= 0")
+    h = np.asarray(drivers.get("combat_hostility", 0.0))
     if np.any((h < 0) | (h > 1)):
-        raise ValueError("combat driver 'hostility' must lie in [0, 1]")
+        raise ValueError("combat driver 'combat_hostility' must lie in [0, 1]")
 
 
 def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
@@ -420,7 +413,7 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     M, F, R = state.control.shape
     col = (slice(None), None, None)
     live = ~P.static
-    hostile = np.asarray(drivers.get("hostility", P.hostility), float)
+    hostile = np.asarray(drivers.get("combat_hostility", P.hostility), float)
     hostile = hostile * live[None, :, None] * live[None, None, :]
     control, X = state.control.copy(), state.forces.copy()
 
@@ -431,6 +424,8 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     pm = (slice(None), None) + (None,) * (sorties.ndim - 2)
     mult = 1.0 + P.air_m_max[pm] * (1.0 - np.exp(-sorties / P.air_s0[pm]))
     mult = np.broadcast_to(mult if mult.ndim == 3 else mult[..., None], (M, F, R)).copy()
+    if "fire_factor" in drivers:
+        mult *= np.asarray(drivers["fire_factor"], float).reshape(M, F, 1)
     indptr, indices = _csr(P.adjacency)
     supplied, e, att, dfn, garrison, feasible = _posture(
         control, X, state.effectiveness, mult, hostile, indptr, indices, P.border_km, P.base,
@@ -448,7 +443,9 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     sites = np.nonzero(P.is_site)[0]
     besieged = (control[:, :, sites] > P.hold_threshold[col]) & ~supplied[:, :, sites]
     if besieged.any():
-        u = rng.uniform(f"combat/siege/{month}", (F, sites.size))
+        u = np.ones((M, F, sites.size))
+        for f, k in zip(*np.nonzero(besieged.any(axis=0)), strict=True):
+            u[:, f, k] = rng.uniform(f"combat/{month}/siege/{P.factions[f]}/{P.regions[sites[k]]}")
         rate = P.siege_fall_rate[col] * (1.0 - e[:, :, sites])
         falls = besieged & (u < -np.expm1(-rate))
         mm = np.nonzero(falls.any(axis=(1, 2)))[0]
@@ -474,8 +471,8 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
 
     # 8. recruitment and redeployment
     reinf = np.asarray(drivers.get("reinforcements", np.zeros((M, F))), float)
-    if reinf.ndim == 3:
-        X, reinf = np.maximum(X + reinf, 0.0), np.zeros((M, F))
+    if "deployments" in drivers:
+        X = np.maximum(X + np.asarray(drivers["deployments"], float), 0.0)
     mobile = P.redeploy_rate[col] * X * supplied
     pool = np.maximum(mobile.sum(axis=2) + P.recruitment + reinf, 0.0)
     want = (garrison + np.matmul(hostile, X)) * supplied

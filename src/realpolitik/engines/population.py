@@ -9,7 +9,7 @@ each rounded to whole persons and clipped to its source stock:
     returned   = r·idp                              idp → resident
     fled       = x·F·b·idp                          idp → region (ρ registered, 1 − ρ not)
     registered = κ·unregistered                     unregistered → registered
-    onward     = o·(1 + η·europe/region)·s(m)·(1 − ε·D)·region      region → europe (by sea)
+    onward     = o·(1 + η·europe/region)·s(m)·φ·region      region → europe (by sea)
     civilians  = c·F·(resident + idp);  combatants = ω·L   resident → dead
 
 ``F`` is the geographic scope of fighting in populated regions: the population share of regions with
@@ -18,32 +18,28 @@ intensity, drives the magnitude of forced migration); see :func:`fighting_scope`
 openness, ``ρ``/``κ`` registration, both cut by the share ``s_L`` of new refugees going to Lebanon once
 Lebanon stops UNHCR registration (May 2015). ``η·europe/region`` is a migrant-network term (cumulative
 causation: Massey et al. 1993, *Population and Development Review* 19(3)); ``s(m) = 1 + a·cos(2π(m −
-m_peak)/12)`` sea-crossing seasonality; ``D`` the EU–Turkey deal indicator (0–1) and ``ε`` its effect.
-``L`` are the combat engine's losses, ``ω`` the share SOHR documents.
+m_peak)/12)`` sea-crossing seasonality; ``φ`` the input ``onward_factor`` (1 unless an act such as a
+returns deal changes the crossings). ``L`` are the fighters lost that month (input ``combat_losses``),
+``ω`` the share SOHR documents.
 
-Series: ``syrian-refugees-registered-region`` = registered; ``syrian-refugees-worldwide`` = registered
-+ europe + abroad_other (persons outside the region and Europe); ``mediterranean-sea-arrivals-europe`` =
-onward / (1 − non-Syrian share) (monthly flow; the unit persons-per-calendar-year sums them);
-``conflict-deaths-sohr-cumulative`` = dead; ``regime-territory-net-change-since-2015-09-29`` =
-regime territory − its as_of value (percent of Syria, from ``control``: :func:`territory_share`).
+Measures (output ``measures``, in :data:`MEASURES` order): ``registered-region`` = registered;
+``worldwide`` = registered + europe + abroad_other (persons outside the region and Europe);
+``sea-arrivals`` = onward / (1 − non-Syrian share) (a monthly flow); ``deaths`` = dead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 
+from . import MEMBER
+
 STOCKS = ("resident", "idp", "registered", "unregistered", "europe", "dead")
-SERIES = (
-    "syrian-refugees-registered-region",
-    "syrian-refugees-worldwide",
-    "mediterranean-sea-arrivals-europe",
-    "conflict-deaths-sohr-cumulative",
-    "regime-territory-net-change-since-2015-09-29",
-)
+MEASURES = ("registered-region", "worldwide", "sea-arrivals", "deaths")
+MEASURE_KINDS = ("stock", "stock", "flow", "stock")
 FLOWS = (
     "displaced",
     "returned",
@@ -59,28 +55,33 @@ FLOWS = (
 class Params:
     """Rates per month, each (M,)."""
 
-    displace: np.ndarray  # δ
-    return_rate: np.ndarray  # r
-    flee: np.ndarray  # x
-    border_open: np.ndarray  # b, 0–1
-    registration: np.ndarray  # ρ, share of new refugees registered on arrival
-    catch_up: np.ndarray  # κ, monthly registration of the unregistered
-    lebanon_share: np.ndarray  # s_L, share of new refugees going to Lebanon
-    onward: np.ndarray  # o
-    network: np.ndarray  # η
-    season_amplitude: np.ndarray  # a
-    deal_effect: np.ndarray  # ε, 0–1
-    civilian_rate: np.ndarray  # c, deaths per person per unit F
-    sohr_coverage: np.ndarray  # ω
-    non_syrian_share: np.ndarray  # of Mediterranean sea arrivals, 0–1
-    abroad_other: np.ndarray  # persons, refugees outside the region and Europe
-    territory_ref: np.ndarray  # regime territory at as_of, percent of Syria
-    initial: np.ndarray  # (M, 6) int64 initial stocks in STOCKS order
     start_month_of_year: int  # calendar month (1–12) of step 0
     lebanon_closed_from: int  # step index from which Lebanon registers no one
+
+    displace: np.ndarray = field(metadata=MEMBER)  # δ
+    return_rate: np.ndarray = field(metadata=MEMBER)  # r
+    flee: np.ndarray = field(metadata=MEMBER)  # x
+    border_open: np.ndarray = field(metadata=MEMBER)  # b, 0–1
+    registration: np.ndarray = field(
+        metadata=MEMBER
+    )  # ρ, share of new refugees registered on arrival
+    catch_up: np.ndarray = field(metadata=MEMBER)  # κ, monthly registration of the unregistered
+    lebanon_share: np.ndarray = field(
+        metadata=MEMBER
+    )  # s_L, share of new refugees going to Lebanon
+    onward: np.ndarray = field(metadata=MEMBER)  # o
+    network: np.ndarray = field(metadata=MEMBER)  # η
+    season_amplitude: np.ndarray = field(metadata=MEMBER)  # a
+    civilian_rate: np.ndarray = field(metadata=MEMBER)  # c, deaths per person per unit F
+    sohr_coverage: np.ndarray = field(metadata=MEMBER)  # ω
+    non_syrian_share: np.ndarray = field(metadata=MEMBER)  # of Mediterranean sea arrivals, 0–1
+    abroad_other: np.ndarray = field(
+        metadata=MEMBER
+    )  # persons, refugees outside the region and Europe
+    initial: np.ndarray = field(metadata=MEMBER)  # (M, 6) int64 initial stocks in STOCKS order
     season_peak: int = 8  # calendar month of the sea-crossing peak
     stocks: ClassVar[tuple[str, ...]] = STOCKS
-    series_ids: ClassVar[tuple[str, ...]] = SERIES
+    measures: ClassVar[tuple[str, ...]] = MEASURES
     flows: ClassVar[tuple[str, ...]] = FLOWS
 
 
@@ -92,12 +93,12 @@ class State:
 @dataclass(frozen=True)
 class Outputs:
     stocks: np.ndarray  # (M, 6) int64 at month end, STOCKS order
-    series: np.ndarray  # (M, 5) float, SERIES order
+    measures: np.ndarray  # (M, 4) float, MEASURES order
     flows: np.ndarray  # (M, 7) int64 persons this month, FLOWS order
 
     DIMS: ClassVar[dict[str, tuple[str, ...]]] = {
         "stocks": ("stock",),
-        "series": ("series_id",),
+        "measures": ("measure",),
         "flows": ("flow",),
     }
 
@@ -109,37 +110,21 @@ def init_state(params: Params, n_members: int) -> State:
     return State(stocks=init.copy())
 
 
-def fighting_scope(
-    losses: np.ndarray, population: np.ndarray, threshold: float = 0.0
-) -> np.ndarray:
-    """(M,) population share of regions with fighting: Σ_f losses[m, f, r] > threshold."""
-    fighting = np.asarray(losses, float).sum(axis=1) > threshold
-    pop = np.asarray(population, float)
-    return fighting @ pop / pop.sum()
-
-
-def territory_share(control: np.ndarray, area: np.ndarray, faction: int) -> np.ndarray:
-    """(M,) a faction's share of Syria in percent from control (M, F, R) and region areas (R,)."""
-    area = np.asarray(area, float)
-    return 100.0 * (np.asarray(control, float)[:, faction, :] @ area) / area.sum()
-
-
 def _flow(rate, stock):
     return np.minimum(np.rint(np.clip(rate, 0, None) * stock).astype(np.int64), stock)
 
 
 def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month, rng=None):
-    """Drivers: ``fighting-scope`` (M,) 0–1; ``combat-losses`` (M,) persons this month;
-    ``eu-turkey-deal`` (M,) 0–1; ``regime-territory`` (M,) percent (optional);
-    ``border-open`` (M,) overrides ``border_open`` (optional). Deterministic: ``rng`` is unused."""
+    """Inputs: ``fighting_scope`` (M,) 0–1; ``combat_losses`` (M,) persons this month (optional, 0);
+    ``onward_factor`` (M,) (optional, 1). Deterministic: ``rng`` is unused."""
     p = params
     s = state.stocks
     n = s.shape[0]
     res, idp, reg, unreg, eur, dead = (s[:, i] for i in range(6))
-    f = np.broadcast_to(np.asarray(drivers["fighting-scope"], float), (n,))
-    losses = np.broadcast_to(np.asarray(drivers.get("combat-losses", 0.0), float), (n,))
-    deal = np.broadcast_to(np.asarray(drivers.get("eu-turkey-deal", 0.0), float), (n,))
-    border = np.broadcast_to(np.asarray(drivers.get("border-open", p.border_open), float), (n,))
+    f = np.broadcast_to(np.asarray(drivers["fighting_scope"], float), (n,))
+    losses = np.broadcast_to(np.asarray(drivers.get("combat_losses", 0.0), float), (n,))
+    factor = np.broadcast_to(np.asarray(drivers.get("onward_factor", 1.0), float), (n,))
+    border = p.border_open
     closed = float(month >= p.lebanon_closed_from)
     rho = p.registration * (1 - p.lebanon_share * closed)
     kappa = p.catch_up * (1 - p.lebanon_share * closed)
@@ -147,7 +132,7 @@ def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month,
     season = 1 + p.season_amplitude * np.cos(2 * np.pi * (moy - p.season_peak) / 12)
     region = reg + unreg
     ratio = np.divide(eur, region, out=np.zeros(n), where=region > 0)
-    o = p.onward * (1 + p.network * ratio) * season * (1 - p.deal_effect * deal)
+    o = p.onward * (1 + p.network * ratio) * season * factor
 
     displaced = _flow(p.displace * f, res)
     civ = np.minimum(np.rint(p.civilian_rate * f * (res + idp)).astype(np.int64), res - displaced)
@@ -175,17 +160,18 @@ def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month,
         ],
         axis=1,
     )
-    terr = drivers.get("regime-territory")
-    change = np.zeros(n) if terr is None else np.asarray(terr, float) - p.territory_ref
-    series = np.stack(
+    flows = np.stack([displaced, returned, fled, onward, civ, comb, caught], axis=1)
+    return State(stocks=new), Outputs(stocks=new, measures=measures(p, new, onward), flows=flows)
+
+
+def measures(p: Params, stocks: np.ndarray, onward: np.ndarray) -> np.ndarray:
+    """(M, 4) the :data:`MEASURES` from stocks (M, 6) and the month's onward flow (M,)."""
+    return np.stack(
         [
-            new[:, 2],
-            new[:, 2] + new[:, 4] + p.abroad_other,
+            stocks[:, 2],
+            stocks[:, 2] + stocks[:, 4] + p.abroad_other,
             onward / (1 - p.non_syrian_share),
-            new[:, 5],
-            np.broadcast_to(change, (n,)),
+            stocks[:, 5],
         ],
         axis=1,
     ).astype(float)
-    flows = np.stack([displaced, returned, fled, onward, civ, comb, caught], axis=1)
-    return State(stocks=new), Outputs(stocks=new, series=series, flows=flows)

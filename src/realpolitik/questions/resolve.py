@@ -12,7 +12,8 @@ share = 100·Σ_g w_g·control[f, g] / Σ_g w_g over governorates g (w = ``regio
 ``region_population``), interpolated, compared with ``op value`` if given; holds = control[f, r] >
 θ at the end of on's month (θ = ``attrs['capture_threshold']``, default 0.5); captures = holds at
 some month of the window and not at the end of the month before it; holds_office = holder index is
-the actor's; aligned = |a−a_with| < |a−a_over| (interpolated); choice = ``acted`` any in the window;
+the actor's; aligned = |a−a_with| < |a−a_over| (interpolated); choice = ``acted`` of the course
+``actor/strategy`` any in the window;
 value: ``persons``/``percent-of-syria`` = stock interpolated on D; ``persons-per-calendar-year`` =
 Σ of the flow over the 12 months of D's year; ``count-since-S`` = C(D) − C(S), C the cumulative
 count interpolated (a count or stock series as stored, or the running sum of a flow series over
@@ -32,9 +33,11 @@ from ..trajectory import (
     DEFAULT_CAPTURE_THRESHOLD,
     UNITS,
     actor_faction,
+    course_label,
     day_fraction,
     first_step,
     month_label,
+    national_shares,
     parse_unit,
     shift_month,
     unit_base,
@@ -171,12 +174,12 @@ def _share(q, r: _Reader) -> np.ndarray:
             "measure", f"the trajectory has no {weight_name!r}/'region_kind' coordinates", q.measure
         )
     govs = r.ds["region_kind"].values == "governorate"
-    w = r.ds[weight_name].values[govs]
-    if not govs.any() or not np.all(np.isfinite(w)):
+    w = r.ds[weight_name].values
+    if not govs.any() or not np.all(np.isfinite(w[govs])):
         r.fail("measure", f"every governorate needs a finite {weight_name}", q.measure)
-    weights = xr.DataArray(w / w.sum(), dims="region")
-    at = r.at(control.isel(region=np.flatnonzero(govs)), q.on)
-    return r.finite((at * weights).sum("region", skipna=False) * 100.0, "on", "control shares")
+    at = r.at(control, q.on).transpose("member", "region").values
+    share = national_shares(at[:, None, :], np.nan_to_num(w), govs)[:, 0]
+    return r.finite(xr.DataArray(share * 100.0, dims="member"), "on", "control shares")
 
 
 def _control(q, r: _Reader):
@@ -220,10 +223,16 @@ def _aligned(q, r: _Reader):
 
 
 def _choice(q, r: _Reader):
-    acted = r.pick(
-        r.pick(r.var("acted"), "actor", q.actor, "actor"), "strategy", q.strategy, "strategy"
-    )
-    return acted.isel(month=r.window(q.from_, q.to)).any("month")
+    acted = r.var("acted")
+    courses = [str(c) for c in r.ds["course"].values] if "course" in r.ds.coords else []
+    label = course_label(q.actor, q.strategy)
+    if label not in courses:
+        known = [c.split("/", 1)[1] for c in courses if c.startswith(f"{q.actor}/")]
+        if not known:
+            r.fail("actor", "the actor has no course of action in the trajectory", q.actor,
+                   sorted({c.split("/", 1)[0] for c in courses}))  # fmt: skip
+        r.fail("strategy", "unknown strategy of that actor in the trajectory", q.strategy, known)
+    return acted.sel(course=label).isel(month=r.window(q.from_, q.to)).any("month")
 
 
 def _value(q, r: _Reader):

@@ -8,15 +8,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .quantities import as_dist
+from ..trajectory import CONTESTED
+from .findings import Finding
+from .findings import bounded as _bounded
+from .findings import ref as _ref
+from .quantities import Sourced, as_dist
 from .schema import Scenario
 from .sections import check_sections
 
-Finding = tuple[tuple, str, object, tuple]
-
 UNITS = ("persons", "persons-per-calendar-year", "percent-of-syria")
 _COUNT_SINCE = re.compile(r"^count-since-\d{4}-\d{2}-\d{2}$")
-CONTESTED = "contested"
 
 
 def _dupes(items, section: str) -> Iterator[Finding]:
@@ -30,20 +31,6 @@ def _dupes(items, section: str) -> Iterator[Finding]:
                 (),
             )
         seen.setdefault(item.id, i)
-
-
-def _ref(path, value, known, what) -> Iterator[Finding]:
-    if value is not None and value not in known:
-        yield (path, f"unknown {what} id", value, tuple(sorted(known)))
-
-
-def _bounded(path, q, low, high, what) -> Iterator[Finding]:
-    if q is None:
-        return
-    lo, hi = as_dist(q).bounds()
-    if lo < low or hi > high:
-        shown = f"{lo:g}" if lo == hi else f"a distribution on [{lo:g}, {hi:g}]"
-        yield (path, f"{what} must lie in [{low:g}, {high:g}]", shown, ())
 
 
 def check(s: Scenario) -> Iterator[Finding]:
@@ -294,6 +281,7 @@ def check(s: Scenario) -> Iterator[Finding]:
                 )
 
     yield from _check_features(s)
+    yield from _check_coupling(s)
     yield from _check_sources(s, sources)
     yield from check_sections(s)
     from .military import check_combat  # imported late: military imports schema
@@ -401,30 +389,19 @@ def _check_regions(s: Scenario, actors, factions) -> Iterator[Finding]:
     )
 
 
-def _walk_src(obj, path) -> Iterator[tuple[tuple, str]]:
-    """Every ``src`` reference in the model tree, with its path."""
-    from pydantic import BaseModel
-
-    if isinstance(obj, BaseModel):
-        src = getattr(obj, "src", None)
-        if src is not None:
-            for j, x in enumerate([src] if isinstance(src, str) else src):
-                yield ((*path, "src") if isinstance(src, str) else (*path, "src", j)), x
-        for name, field in type(obj).model_fields.items():
-            if name == "src":
-                continue
-            yield from _walk_src(getattr(obj, name), (*path, field.alias or name))
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from _walk_src(v, (*path, k))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            yield from _walk_src(v, (*path, i))
-
-
 def _check_sources(s: Scenario, sources: set[str]) -> Iterator[Finding]:
-    for path, ref in _walk_src(s, ()):
-        if ref not in sources:
+    from .walk import walk
+
+    for node in walk(s):
+        src = getattr(node.value, "src", None) if isinstance(node.value, Sourced) else None
+        refs = (
+            [((*node.path, "src"), src)]
+            if isinstance(src, str)
+            else [((*node.path, "src", j), x) for j, x in enumerate(src or [])]
+        )
+        for path, ref in refs:
+            if ref in sources:
+                continue
             yield (
                 path,
                 "unknown source id (declare it under `sources`)",
@@ -461,14 +438,10 @@ def _check_alignment(s: Scenario, actors) -> Iterator[Finding]:
 
 
 def _feature_problem(spec: str, s: Scenario) -> tuple[str, tuple] | None:
+    from ..drivers import Coords
     from ..features import problem
 
-    coords = {
-        "faction": [f.id for f in s.factions],
-        "actor": s.actor_ids(),
-        "issue": [i.id for i in s.issues],
-    }
-    return problem(spec, coords)
+    return problem(spec, Coords(s.labels()))
 
 
 def _check_features(s: Scenario) -> Iterator[Finding]:
@@ -484,3 +457,49 @@ def _check_features(s: Scenario) -> Iterator[Finding]:
             found = _feature_problem(spec, s)
             if found:
                 yield (("actions", i, "drivers", spec), found[0], spec, found[1])
+
+
+def _check_coupling(s: Scenario) -> Iterator[Finding]:
+    """Coupling rules: a known feature read, movable drivers with known dims and ids, a form they
+    take, a seed quotation, no cycle of same-month rules (realpolitik.coupling)."""
+    from .. import coupling
+    from ..drivers import Coords
+    from ..errors import ScenarioError
+
+    coords = Coords(s.labels())
+    seen: set[str] = set()
+    errors = False
+    for i, r in enumerate(s.coupling):
+        p = ("coupling", i)
+        if r.id in seen:
+            yield ((*p, "id"), "duplicate rule id", r.id, ())
+        seen.add(r.id)
+        found = _feature_problem(r.reads, s)
+        if found:
+            errors = True
+            yield ((*p, "reads"), found[0], r.reads, found[1])
+        try:
+            coupling.targets(r, coords, s.meta.id, "")
+        except ScenarioError as exc:
+            errors = True
+            for prob in exc.problems:
+                path = tuple(
+                    int(x[x.index("[") + 1 : -1]) if x.startswith("moves[") else x
+                    for x in prob.path.strip(".").split(".")
+                )
+                path = tuple(
+                    y for x in path for y in (("moves", x) if isinstance(x, int) else (x,))
+                )
+                yield ((*p, *path), prob.message, prob.value, prob.options)
+        if r.cap is not None and r.cap[0] > r.cap[1]:
+            yield ((*p, "cap"), "cap is [low, high] with low <= high", r.cap, ())
+        if not r.seed:
+            yield ((*p,), "a coupling rule quotes the sentence of the analysis it models (`seed`)",
+                   r.id, ())  # fmt: skip
+    if errors:
+        return
+    ring = coupling.cycle(s.coupling, coords)
+    if ring:
+        first = next(i for i, r in enumerate(s.coupling) if r.id == ring.split(" → ")[0])
+        yield (("coupling", first, "reads"), "a cycle of same-month rules (give one a `lag`)",
+               ring, ())  # fmt: skip

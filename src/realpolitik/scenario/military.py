@@ -68,7 +68,7 @@ _UNIT = ("supply_decay", "redeploy_rate")
 
 def _positive(path, q, what) -> Iterator[tuple]:
     """> 0: a distribution's support may start at 0 (lognormal, gamma), its draws are still > 0."""
-    from .checks import _bounded
+    from .findings import bounded as _bounded
 
     yield from _bounded(path, q, 0, float("inf"), what)
     if q is not None and as_dist(q).bounds()[1] <= 0:
@@ -78,7 +78,8 @@ def _positive(path, q, what) -> Iterator[tuple]:
 def check_combat(s) -> Iterator[tuple]:
     """Findings ``(path, message, value, options)`` for the combat section and the per-faction and
     per-region combat fields."""
-    from .checks import _bounded, _ref
+    from .findings import bounded as _bounded
+    from .findings import ref as _ref
 
     inf = float("inf")
     for i, f in enumerate(s.factions):

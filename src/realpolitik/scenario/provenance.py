@@ -20,12 +20,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from ..errors import Problem
 from .loader import ScenarioDoc
 from .quantities import Citation, Sourced
-from .walk import iter_values
+from .walk import iter_values, walk
 
 MIN_QUOTE_WORDS = 6
 _TRANSLATE = str.maketrans(
@@ -105,20 +103,6 @@ def collect_values(doc: ScenarioDoc) -> list[ValueRecord]:
     return out
 
 
-def _sourced_nodes(obj, path=()):
-    if isinstance(obj, BaseModel):
-        if isinstance(obj, Sourced):
-            yield path, obj
-        for name, f in type(obj).model_fields.items():
-            yield from _sourced_nodes(getattr(obj, name), (*path, f.alias or name))
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from _sourced_nodes(v, (*path, k))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            yield from _sourced_nodes(v, (*path, i))
-
-
 def _check_citation(
     doc: ScenarioDoc, path: tuple, c: Citation, report: LintReport, as_of: dt.date
 ) -> None:
@@ -176,7 +160,7 @@ def lint(doc: ScenarioDoc) -> LintReport:
         else:
             j = entry.judgement
             report.judgements.append((f"sources.{sid}", f"{j.by}, {j.date}: {j.rationale}"))
-    for path, node in _sourced_nodes(s):
+    for path, node in ((n.path, n.value) for n in walk(s) if isinstance(n.value, Sourced)):
         if node.cite is not None:
             _check_citation(doc, path, node.cite, report, as_of)
         if node.judgement is not None:

@@ -209,27 +209,30 @@ class Faction(Sourced):
     )
 
 
+SupportKind = Literal[
+    "air", "ground", "advisers", "arms", "financial", "diplomatic", "humanitarian", "intelligence"
+]
+
+
 class Relation(Sourced):
     """A typed, directed relation. ``support`` has a kind; ``intensity`` is on 0–1."""
 
     from_: Id = Field(alias="from")
     to: Id
     type: Literal["support", "hostility", "alliance", "propensity"]
-    kind: (
-        Literal[
-            "air",
-            "ground",
-            "advisers",
-            "arms",
-            "financial",
-            "diplomatic",
-            "humanitarian",
-            "intelligence",
-        ]
-        | None
-    ) = None
+    kind: SupportKind | None = None
     intensity: Quantity = 1.0
     since: dt.date | None = None
+
+    @property
+    def label(self) -> str:
+        """The relation's stable name: ``from>to:type`` plus ``:kind`` when it has one (its key for
+        merge patches, random numbers and the ``relation`` dim of the drivers)."""
+        return relation_label(self.from_, self.to, self.type, self.kind)
+
+
+def relation_label(source: str, target: str, rtype: str, kind: str | None = None) -> str:
+    return f"{source}>{target}:{rtype}" + (f":{kind}" if kind else "")
 
 
 class Scale(Strict):
@@ -360,13 +363,24 @@ class Regions(Sourced):
     capture_threshold: Quantity = 0.5
 
 
-EffectKind = Literal[
-    "forces", "relation", "control", "series", "settle", "office", "salience", "sorties", "strategy"
-]
+EffectKind = Literal["forces", "relation", "series", "settle", "office", "salience", "sorties"]
 
 
 class Effect(Sourced):
-    """What an act or event does when it happens; applied by the coupled simulation."""
+    """What an act, a game strategy or an event does when it happens, applied by the coupled
+    simulation at the start of the next month (an event's: in its own month):
+
+    * ``forces``: ``amount`` fighters join (> 0) or leave (< 0) ``faction`` (in ``region``, else
+      spread over its supplied regions);
+    * ``relation``: the intensity of ``actor>target:relation[:relation_kind]`` changes by ``amount``
+      (a relation not declared starts at 0);
+    * ``sorties``: the sortie rate of every air group flown by ``faction`` is multiplied by
+      1 + ``amount``;
+    * ``series``: the flow feeding ``series`` (the onward migration of sea arrivals) is multiplied
+      by 1 + ``amount``;
+    * ``settle``: ``issue`` is settled; ``office``: ``actor`` takes ``office``;
+    * ``salience``: ``actor``'s salience on ``issue`` changes by ``amount``.
+    """
 
     kind: EffectKind
     faction: Id | None = None
@@ -377,7 +391,12 @@ class Effect(Sourced):
     series: Id | None = None
     office: Id | None = None
     relation: Literal["support", "hostility", "alliance", "propensity"] | None = None
+    relation_kind: SupportKind | None = None
     amount: Quantity | None = None
+
+    @property
+    def relation_label(self) -> str:
+        return relation_label(self.actor, self.target, self.relation, self.relation_kind)
 
 
 class Payoff(Sourced):
@@ -470,6 +489,11 @@ class Series(Sourced):
     kind: SeriesKind = "stock"
     start: Quantity
     start_date: dt.date
+    faction: Id | None = Field(
+        default=None,
+        description="percent-of-syria series: the faction whose territory change since the start "
+        "it measures (start + 100·(share − share at as_of))",
+    )
     description: str | None = None
 
 
@@ -499,6 +523,64 @@ class Counterfactual(Strict):
     do: list[Do] = Field(default_factory=list)
 
 
+FORMS = ("add", "scale", "exp", "logit", "accumulate")
+TARGET_DIMS = (
+    "actor", "partner", "faction", "enemy", "issue", "relation", "course", "air_group", "region",
+    "office",
+)  # fmt: skip
+Labels = str | list[str] | None
+
+
+class Target(Strict):
+    """Where a coupling rule acts: a ``movable`` driver (realpolitik.drivers) and, for each of its
+    dims, one id, a list of ids or ``'*'`` (every id)."""
+
+    driver: str
+    actor: Labels = None
+    partner: Labels = None
+    faction: Labels = None
+    enemy: Labels = None
+    issue: Labels = None
+    relation: Labels = None
+    course: Labels = None
+    air_group: Labels = None
+    region: Labels = None
+    office: Labels = None
+
+
+def _one_or_more(v):
+    return [v] if isinstance(v, dict) else v
+
+
+class Rule(Sourced):
+    """A causal chain of the analysis as data (realpolitik.coupling): each month, with x the value of
+    the feature ``reads`` (``lag`` months before), x_ref its value at as_of in the base scenario
+    (``reference: as_of``, the default) or 0 (``reference: zero``) and m the ``magnitude``, every
+    target y in ``moves`` becomes
+
+    * ``add``: y + m·(x − x_ref);  ``scale``: y·max(0, 1 + m·(x − x_ref));
+    * ``exp``: y·exp(m·(x − x_ref));  ``logit``: logistic(logit y + m·(x − x_ref));
+    * ``accumulate``: a state driver grows by m·x a month (x itself, a rate), persisting;
+
+    then clipped to ``cap`` [low, high] if given. ``seed`` quotes the sentence of the analysis the rule
+    models."""
+
+    id: Id
+    reads: str = Field(description="a registry feature, e.g. territory-trend:regime")
+    moves: Annotated[list[Target], BeforeValidator(_one_or_more)] = Field(min_length=1)
+    form: Literal["add", "scale", "exp", "logit", "accumulate"]
+    reference: Literal["as_of", "zero"] = Field(
+        default="as_of",
+        description="x_ref: the feature at as_of in the base scenario (a level the judged values "
+        "already hold), or zero (a force absent from the as_of state, e.g. a signal that drives a "
+        "monthly drift)",
+    )
+    magnitude: Quantity
+    cap: list[float] | None = Field(default=None, min_length=2, max_length=2)
+    lag: int = Field(default=0, ge=0, le=24, description="months between the read and the move")
+    description: str | None = None
+
+
 from .military import CombatModel  # noqa: E402  (uses Quantity)
 from .sections import Council, Leadership, Population  # noqa: E402  (sections use Quantity)
 
@@ -522,6 +604,7 @@ class Scenario(Strict):
     council: Council | None = None
     population: Population | None = None
     combat: CombatModel | None = None
+    coupling: list[Rule] = Field(default_factory=list)
 
     # lookups -----------------------------------------------------------------------------
     def actor_ids(self) -> list[str]:
@@ -532,6 +615,49 @@ class Scenario(Strict):
 
     def region_ids(self) -> list[str]:
         return [r.id for r in self.regions.nodes] if self.regions else []
+
+    def combat_factions(self) -> list[str]:
+        """The factions, plus ``contested`` when some region's control names it."""
+        ids = [f.id for f in self.factions]
+        used = {
+            k
+            for r in (self.regions.nodes if self.regions else ())
+            if r.control
+            for k in r.control.mean_
+        }
+        return ids + ["contested"] if "contested" in used else ids
+
+    def courses(self) -> list[tuple[str, str]]:
+        """Every (actor, strategy) declared: game strategies, hazard actions, council acts."""
+        return [(a, st) for a, strategies in self.strategies().items() for st in strategies]
+
+    def relation_labels(self) -> list[str]:
+        """Declared relations, then relations that effects create (intensity 0 at as_of)."""
+        out = [r.label for r in self.relations]
+        for e in self.effects():
+            if e.kind == "relation" and e.relation_label not in out:
+                out.append(e.relation_label)
+        return out
+
+    def effects(self) -> list[Effect]:
+        """Every effect of an act, a game strategy or an event."""
+        out = [e for a in self.actions for e in a.effects]
+        out += [e for g in self.games for es in g.effects.values() for e in es]
+        return out + [e for ev in self.events for e in ev.effects]
+
+    def labels(self) -> dict[str, tuple[str, ...]]:
+        """The ids of every dim of the drivers and the trajectory (realpolitik.drivers.Coords)."""
+        return {
+            "actor": tuple(self.actor_ids()),
+            "faction": tuple(self.combat_factions()),
+            "region": tuple(self.region_ids()),
+            "issue": tuple(i.id for i in self.issues),
+            "office": tuple(o.id for o in self.offices),
+            "relation": tuple(self.relation_labels()),
+            "course": tuple(f"{a}/{st}" for a, st in self.courses()),
+            "air_group": tuple(a.id for a in self.combat.air) if self.combat else (),
+            "series_id": tuple(x.id for x in self.series),
+        }
 
     def strategies(self) -> dict[str, list[str]]:
         """Every declared strategy by actor: QRE game strategies and hazard actions."""

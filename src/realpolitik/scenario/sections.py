@@ -15,12 +15,12 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from .findings import bounded as _bounded
+from .findings import ref as _ref
 from .quantities import Sourced, as_dist
 from .schema import BaseRate, Id, Month, Quantity, Scale
 
-P5 = ("china", "france", "russia", "uk", "usa")  # the order of engines.politics.P5
 ELECTED = "elected"  # the voter group of the other elected members
-COUNCIL_OUTCOMES = ("russian-veto", "roadmap-adopted", "yes-on-russian-draft")
 POPULATION_SERIES = ("registered-region", "worldwide", "sea-arrivals", "deaths")
 
 
@@ -72,11 +72,15 @@ class Seat(Sourced):
 
 
 class CouncilAct(Sourced):
-    """A strategy (vocabulary id) resolved by the council process: ``outcome`` names the engine output."""
+    """A strategy (vocabulary id) resolved by the council process, taken in a month when: ``veto`` —
+    ``actor`` (a permanent member) vetoes a draft (of ``draft_type``, or of any type); ``adopted`` — a
+    draft of ``draft_type`` is adopted; ``yes`` — ``actor`` (a voter) votes for a draft of
+    ``draft_type`` (the seat holder only while it holds the seat)."""
 
     id: Id
     actor: Id
-    outcome: Literal["russian-veto", "roadmap-adopted", "yes-on-russian-draft"]
+    outcome: Literal["veto", "adopted", "yes"]
+    draft_type: Id | None = None
     description: str | None = None
 
 
@@ -84,9 +88,14 @@ class Council(Sourced):
     """The UN Security Council process (engines/politics.py, ``CouncilParams``)."""
 
     scale: Scale | None = None
-    voters: dict[str, Voter] = Field(
-        description="the P5 by actor id, the seat holder, and `elected` (the other elected members)"
+    permanent: list[Id] = Field(
+        min_length=1, description="the permanent members (actor ids), who hold a veto"
     )
+    voters: dict[str, Voter] = Field(
+        description="the permanent members by actor id, the seat holder, and `elected` (the other "
+        "elected members, voting alike)"
+    )
+    elected_seats: int = Field(default=10, ge=1, description="elected members on the Council")
     draft_types: list[DraftType]
     precision: Quantity
     abstention: Quantity
@@ -94,11 +103,12 @@ class Council(Sourced):
     escalation: str = Field(
         default="territory-trend:regime", description="registry feature driving draft rates"
     )
-    roadmap_type: Id
-    russian_type: Id
     seat: Seat
     acts: list[CouncilAct] = Field(default_factory=list)
-    vetoes_series: Id | None = None
+    vetoes_series: Id | None = Field(
+        default=None, description="a count series of the vetoes cast by `vetoes_by` since the start"
+    )
+    vetoes_by: Id | None = None
 
 
 class Stocks(Sourced):
@@ -125,7 +135,6 @@ class Population(Sourced):
     onward: Quantity
     network: Quantity
     season_amplitude: Quantity
-    deal_effect: Quantity
     civilian_rate: Quantity
     sohr_coverage: Quantity
     non_syrian_share: Quantity
@@ -149,29 +158,11 @@ _POP_BOUNDS = {
     "onward": (0, 1),
     "network": (0, np.inf),
     "season_amplitude": (0, 1),
-    "deal_effect": (0, 1),
     "civilian_rate": (0, 1),
     "sohr_coverage": (0, 1),
     "non_syrian_share": (0, 0.999),
     "abroad_other": (0, np.inf),
 }
-
-
-def relation_labels(s) -> set[str]:
-    """Labels of the scenario's relations as the walker names them (``from>to:type[:kind]``)."""
-    return {f"{r.from_}>{r.to}:{r.type}" + (f":{r.kind}" if r.kind else "") for r in s.relations}
-
-
-def _bounded(path, q, low, high, what):
-    lo, hi = as_dist(q).bounds()
-    if lo < low or hi > high:
-        shown = f"{lo:g}" if lo == hi else f"a distribution on [{lo:g}, {hi:g}]"
-        yield (path, f"{what} must lie in [{low:g}, {high:g}]", shown, ())
-
-
-def _ref(path, value, known, what):
-    if value is not None and value not in known:
-        yield (path, f"unknown {what} id", value, tuple(sorted(known)))
 
 
 def check_sections(s) -> Iterator[tuple]:
@@ -203,7 +194,7 @@ def check_sections(s) -> Iterator[tuple]:
                     getattr(ld, f),
                     tuple(office.successors),
                 )
-        yield from _ref((*p, "ties"), ld.ties, relation_labels(s), "relation")
+        yield from _ref((*p, "ties"), ld.ties, set(s.relation_labels()), "relation")
         yield from _bounded((*p, "coup_proof_odds"), ld.coup_proof_odds, 0, np.inf, "odds")
     if s.council is not None:
         yield from _check_council(s, actors, series)
@@ -239,7 +230,9 @@ def check_sections(s) -> Iterator[tuple]:
 def _check_council(s, actors, series) -> Iterator[tuple]:
     c = s.council
     p = ("council",)
-    need = {*P5, c.seat.actor, ELECTED}
+    need = {*c.permanent, c.seat.actor, ELECTED}
+    for j, a in enumerate(c.permanent):
+        yield from _ref((*p, "permanent", j), a, actors, "actor")
     for key in need - set(c.voters):
         yield ((*p, "voters"), "missing voter", key, tuple(sorted(need)))
     for key, v in c.voters.items():
@@ -256,8 +249,6 @@ def _check_council(s, actors, series) -> Iterator[tuple]:
         if t.sponsor not in c.voters:
             yield ((*q, "sponsor"), "not a council voter", t.sponsor, tuple(c.voters))
         yield from _bounded((*q, "compromise"), t.compromise, 0, 1, "a compromise")
-    for f in ("roadmap_type", "russian_type"):
-        yield from _ref((*p, f), getattr(c, f), set(types), "draft type")
     yield from _bounded((*p, "status_quo"), c.status_quo, 0, 100, "the status quo")
     yield from _bounded((*p, "abstention"), c.abstention, 0, np.inf, "abstention")
     yield from _bounded((*p, "precision"), c.precision, 0, np.inf, "precision")
@@ -265,20 +256,23 @@ def _check_council(s, actors, series) -> Iterator[tuple]:
     if c.seat.from_ > c.seat.to:
         yield ((*p, "seat", "to"), "seat ends before it starts", c.seat.to, ())
     yield from _ref((*p, "vetoes_series"), c.vetoes_series, series, "series")
+    if (c.vetoes_series is None) != (c.vetoes_by is None):
+        yield ((*p, "vetoes_by"), "give both `vetoes_series` and `vetoes_by`", c.vetoes_by, ())
+    yield from _ref((*p, "vetoes_by"), c.vetoes_by, set(c.permanent), "permanent member")
     from ..features import REGISTRY
 
     if c.escalation.partition(":")[0] not in REGISTRY:
         yield ((*p, "escalation"), "unknown feature", c.escalation, tuple(REGISTRY))
-    outcomes = [a.outcome for a in c.acts]
     for j, a in enumerate(c.acts):
-        yield from _ref((*p, "acts", j, "actor"), a.actor, actors, "actor")
-        if outcomes.index(a.outcome) != j:
-            yield (
-                (*p, "acts", j, "outcome"),
-                "outcome already mapped",
-                a.outcome,
-                COUNCIL_OUTCOMES,
-            )
+        q = (*p, "acts", j)
+        yield from _ref((*q, "actor"), a.actor, actors, "actor")
+        yield from _ref((*q, "draft_type"), a.draft_type, set(types), "draft type")
+        if a.outcome in ("adopted", "yes") and a.draft_type is None:
+            yield ((*q, "draft_type"), f"a {a.outcome!r} act needs `draft_type`", None, types)
+        if a.outcome == "veto" and a.actor not in c.permanent:
+            yield ((*q, "actor"), "only a permanent member vetoes", a.actor, tuple(c.permanent))
+        if a.outcome == "yes" and a.actor not in (*c.permanent, c.seat.actor):
+            yield ((*q, "actor"), "not a voter", a.actor, (*c.permanent, c.seat.actor))
 
 
 def _check_acts(s) -> Iterator[tuple]:

@@ -32,31 +32,30 @@ SECTIONS = (
     "council",
     "population",
     "combat",
+    "coupling",
 )
 
 
 @dataclass(frozen=True)
-class Value:
+class Node:
     path: tuple  # positional path, for locating in the file
     key: str  # id-based key, for random numbers
-    value: object  # float or a distribution model
+    value: object  # a model, mapping, list, number or distribution
     owner: Sourced | None  # nearest entity (or the value itself) that carries provenance
     owner_path: tuple
+
+
+Value = Node  # a number or a distribution (what :func:`iter_values` yields)
 
 
 def has_provenance(node) -> bool:
     return isinstance(node, Sourced) and node.has_provenance()
 
 
-def relation_label(r: Relation) -> str:
-    """A relation's stable name: ``from>to:type`` plus ``:kind`` when it has one."""
-    return f"{r.from_}>{r.to}:{r.type}" + (f":{r.kind}" if r.kind else "")
-
-
 def item_label(item, index: int) -> str:
     """A list item's stable name: its id, or what identifies it."""
     if isinstance(item, Relation):
-        return relation_label(item)
+        return item.label
     if isinstance(item, Deployment):
         return f"{item.faction}@{item.region}"
     if isinstance(item, Adjacency):
@@ -69,31 +68,40 @@ def item_label(item, index: int) -> str:
     return str(getattr(item, "id", index))
 
 
-def iter_values(s: Scenario) -> Iterator[Value]:
-    def visit(obj, path, key, owner, owner_path):
-        if isinstance(obj, QUANTITY_CLASSES):
-            if has_provenance(obj):
-                owner, owner_path = obj, path
-            yield Value(path, key, obj, owner, owner_path)
-            return
-        if isinstance(obj, BaseModel):
-            if has_provenance(obj):
-                owner, owner_path = obj, path
-            for name, f in type(obj).model_fields.items():
-                if name in PROVENANCE_FIELDS or name == "schema_version":
-                    continue
-                alias = f.alias or name
-                yield from visit(
-                    getattr(obj, name), (*path, alias), f"{key}.{alias}", owner, owner_path
-                )
-        elif isinstance(obj, dict):
-            for k, v in obj.items():
-                yield from visit(v, (*path, k), f"{key}.{k}", owner, owner_path)
-        elif isinstance(obj, list):
-            for i, v in enumerate(obj):
-                yield from visit(v, (*path, i), f"{key}.{item_label(v, i)}", owner, owner_path)
-        elif isinstance(obj, int | float) and not isinstance(obj, bool):
-            yield Value(path, key, obj, owner, owner_path)
+def walk(
+    obj, path: tuple = (), key: str = "", owner=None, owner_path: tuple = ()
+) -> Iterator[Node]:
+    """Every node under ``obj`` (the one walker of the scenario tree): models, mappings, lists and
+    leaves, each with its positional path, its id-based key and its provenance owner. A quantity (a
+    number, a fixed value or a distribution) is a leaf; provenance fields are not descended."""
+    if has_provenance(obj):
+        owner, owner_path = obj, path
+    yield Node(path, key, obj, owner, owner_path)
+    if isinstance(obj, QUANTITY_CLASSES):
+        return
+    if isinstance(obj, BaseModel):
+        for name, f in type(obj).model_fields.items():
+            if name in PROVENANCE_FIELDS or name == "schema_version":
+                continue
+            alias = f.alias or name
+            yield from walk(getattr(obj, name), (*path, alias), f"{key}.{alias}", owner, owner_path)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from walk(v, (*path, k), f"{key}.{k}", owner, owner_path)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from walk(v, (*path, i), f"{key}.{item_label(v, i)}", owner, owner_path)
 
+
+def is_value(x) -> bool:
+    return isinstance(x, QUANTITY_CLASSES) or (
+        isinstance(x, int | float) and not isinstance(x, bool)
+    )
+
+
+def iter_values(s: Scenario) -> Iterator[Node]:
+    """Every number and distribution of the scenario's sections (what is sampled and linted)."""
     for name in SECTIONS:
-        yield from visit(getattr(s, name), (name,), name, None, ())
+        for node in walk(getattr(s, name), (name,), name):
+            if is_value(node.value):
+                yield node

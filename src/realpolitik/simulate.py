@@ -1,0 +1,314 @@
+"""The coupled monthly simulation: every engine feeding the others, month by month (DESIGN.md).
+
+Each month t, for a batch of members:
+
+1. **Start of the month.** The effects fired in month t − 1 (acts that happened, game strategies
+   adopted) and those of events dated in month t are applied; the loop's drivers are derived from
+   the engines' outputs of month t − 1 and the loop's states (territory share and its 3-month trend,
+   forces share, support/hostility from the relations' intensities, combat hostility, air sorties);
+   ``do()`` interventions of month t are set; the coupling rules move their targets
+   (:mod:`realpolitik.coupling`).
+2. **The engines** step in the order combat, bargaining, alignment, choice, actions, politics —
+   each reads the drivers as they stand at the start of the month, so their order does not matter —
+   and their outputs are written to the drivers. Then the fighting of month t is summarised
+   (``fighting_scope``, ``combat_losses``) and **population** steps on it (the deaths and
+   displacement of that month's fighting).
+3. **End of the month.** The council's acts are read from its votes; the effects of what happened
+   are queued for month t + 1; the trajectory assembler records the month.
+
+Members are run in chunks of ``chunk`` (memory stays bounded by the chunk, not the ensemble); every
+draw is keyed by member, so the result is identical for any chunking.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
+
+from .compile import SECOND_PHASE, Compiled
+from .compile.asof import (
+    air_sorties,
+    combat_hostility,
+    fighting_scope,
+    forces_share,
+    strongest,
+)
+from .compile.loop import TREND_MONTHS
+from .drivers import NEUTRAL, REGISTRY
+from .rng import MemberRNG
+from .trajectory import layout, national_shares, trajectory_attrs
+
+STATE_DRIVERS = tuple(k for k, d in REGISTRY.items() if d.state)
+MONTH_DRIVERS = ("reinforcements", "deployments", "settle", "appoint", "fire_factor",
+                 "capability_factor")  # fmt: skip
+DTYPES = {
+    "control": np.float32, "forces": np.float32, "losses": np.float32, "position": np.float32,
+    "issue_outcome": np.float32, "alignment": np.float32, "strategy_prob": np.float32,
+    "settled": np.bool_, "acted": np.bool_, "office_holder": np.int16, "series": np.float64,
+}  # fmt: skip
+
+
+@dataclass
+class Carry:
+    """What the loop carries from month to month besides the engines' states."""
+
+    states: dict[str, np.ndarray]  # the state drivers (relation intensities, sortie factors, …)
+    share_hist: np.ndarray | None  # (M, 3, F) territory shares at the last three month starts
+    fired: list  # (Effect, mask) to apply at the start of the next month
+    held: np.ndarray  # (M, C) bool: courses taken last month (for adoptions)
+    reads: dict[str, list] = field(default_factory=dict)  # rule id -> past reads (lagged rules)
+
+
+class Trajectory:
+    """The trajectory assembler: preallocated arrays in the contract's layout and dtypes
+    (DESIGN.md, "Trajectory"), filled chunk by chunk and month by month."""
+
+    def __init__(self, c: Compiled):
+        lay = dict(c.layout)
+        self.c = c
+        self.coords, sizes = layout(
+            c.start, lay.pop("end"), c.n_members,
+            **{k: lay[k] for k in ("factions", "regions", "offices", "issues", "actors",
+                                  "courses", "series")},
+            first_member=c.first_member,
+        )  # fmt: skip
+        self.attrs = trajectory_attrs(
+            c.start, actor_faction=lay["actor_faction"],
+            capture_threshold=lay["capture_threshold"], area_basis=lay["area_basis"],
+            scenario_id=c.scenario_id, scenario_hash=c.scenario_hash,
+            counterfactual=c.counterfactual, root_seed=c.root_seed,
+        )  # fmt: skip
+        from .trajectory import VARIABLES
+
+        self.vars = {}
+        for name, (dims, _) in VARIABLES.items():
+            if all(d in sizes for d in dims) and self._produced(name):
+                self.vars[name] = (dims, np.empty([sizes[d] for d in dims], DTYPES[name]))
+
+    def _produced(self, name: str) -> bool:
+        e = self.c.engines
+        need = {
+            "control": "combat", "forces": "combat", "losses": "combat", "office_holder": "politics",
+            "position": "bargaining", "issue_outcome": "bargaining", "settled": "bargaining",
+            "alignment": "alignment",
+        }  # fmt: skip
+        return need.get(name) in e or name not in need
+
+    def record(self, lo: int, t: int, store: dict, series: np.ndarray | None) -> None:
+        """Row ``t`` (0 = the initial row) of members ``lo …`` from the drivers."""
+        for name, (_, arr) in self.vars.items():
+            value = series if name == "series" else store[name]
+            arr[lo : lo + value.shape[0], t] = value
+
+    def dataset(self) -> xr.Dataset:
+        return xr.Dataset(
+            {k: v for k, v in self.vars.items()}, coords=self.coords, attrs=self.attrs
+        )
+
+
+def simulate(
+    c: Compiled,
+    chunk: int = 1000,
+    progress: Callable[[int], None] | None = None,
+    timings: dict | None = None,
+) -> xr.Dataset:
+    """Run the compiled scenario and return its trajectory (an ``xarray.Dataset``).
+
+    ``progress(k)`` is called after each chunk with the number of members it ran; ``timings``, if
+    given, collects the seconds spent in each engine and in the loop."""
+    out = Trajectory(c)
+    for lo in range(0, c.n_members, chunk):
+        hi = min(c.n_members, lo + chunk)
+        run_chunk(c.slice(lo, hi), out, lo, timings)
+        if progress is not None:
+            progress(hi - lo)
+    return out.dataset()
+
+
+def run_chunk(c: Compiled, out: Trajectory, lo: int = 0, timings: dict | None = None) -> None:
+    """Simulate the members of ``c`` and record them at rows ``lo …`` of ``out``."""
+    clock = timings if timings is not None else defaultdict(float)
+    t0 = time.perf_counter()
+    n = c.n_members
+    rng = MemberRNG(c.root_seed, c.first_member, c.first_member + n)
+    store = {k: v.copy() for k, v in c.drivers0.items()}
+    states = {name: e.module.init_state(e.params, n) for name, e in c.engines.items()}
+    if "bargaining" in c.engines:
+        _initial_bargaining(c, store, states["bargaining"])
+    carry = Carry(
+        states={k: store[k].copy() for k in STATE_DRIVERS},
+        share_hist=np.repeat(store["territory_share"][:, None], TREND_MONTHS, 1)
+        if "combat" in c.engines else None,
+        fired=[],
+        held=np.broadcast_to(c.loop.initially_held, store["acted"].shape).copy(),
+    )  # fmt: skip
+    out.record(lo, 0, store, _series(c, store, None, initial=True))
+    clock["loop"] += time.perf_counter() - t0
+    for t in range(len(c.months)):
+        t0 = time.perf_counter()
+        _begin_month(c, t, store, carry)
+        clock["loop"] += time.perf_counter() - t0
+        outputs = {}
+        for name, e in c.engines.items():
+            if name in SECOND_PHASE:
+                continue
+            outputs[name] = _step(e, states, store, t, rng, clock)
+        t0 = time.perf_counter()
+        if "combat" in c.engines:
+            losses = store["losses"].sum(axis=1)
+            store["fighting_scope"] = fighting_scope(losses, c.loop.geography)
+            store["combat_losses"] = losses.sum(axis=1)
+        clock["loop"] += time.perf_counter() - t0
+        for name in SECOND_PHASE:
+            if name in c.engines:
+                outputs[name] = _step(c.engines[name], states, store, t, rng, clock)
+        t0 = time.perf_counter()
+        _end_month(c, t, store, carry, outputs)
+        out.record(lo, t + 1, store, _series(c, store, outputs))
+        clock["loop"] += time.perf_counter() - t0
+
+
+def _step(e, states, store, t, rng, clock):
+    t0 = time.perf_counter()
+    inputs = {k: r.read(store) for k, r in e.inputs.items()}
+    states[e.name], out = e.module.step(states[e.name], e.params, inputs, t, rng)
+    for put in e.outputs:
+        put.write(store, out)
+    clock[e.name] += time.perf_counter() - t0
+    return out
+
+
+def _initial_bargaining(c: Compiled, store, state) -> None:
+    """The initial row's positions and outcomes: the bargaining engine's initial state."""
+    e = c.engines["bargaining"]
+    for put in e.outputs:
+        if put.name == "position":
+            put.write(store, _Fields(position=state.position))
+    store["issue_outcome"][:] = state.outcome
+
+
+class _Fields:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def _begin_month(c: Compiled, t: int, store, carry: Carry) -> None:
+    for name in MONTH_DRIVERS:
+        store[name][...] = NEUTRAL[name]
+    fired = carry.fired + [(e, None) for e in c.loop.effects if e.on == "event" and e.month == t]
+    for effect, mask in fired:
+        _apply(effect, mask, store, carry.states)
+    carry.fired = []
+    for name in STATE_DRIVERS:
+        store[name] = carry.states[name].copy()
+    _derive(c, store, carry)
+    store["intervention"][:] = c.loop.intervention[t]
+    for rule in c.loop.rules:
+        x = rule.reads.value(store, store["acted"].shape[0])
+        if rule.lag:
+            past = carry.reads.setdefault(rule.id, [x] * rule.lag)
+            past.append(x)
+            x = past.pop(0)
+        rule.apply(store, x, carry.states)
+    store["acted"][:] = False
+    store["strategy_prob"][:] = np.nan
+
+
+def _derive(c: Compiled, store, carry: Carry) -> None:
+    """The loop's derived drivers at the start of a month (see the module docstring)."""
+    rel = store["relation_intensity"]
+    rm = c.loop.relations
+    n_actors = store["support"].shape[1]
+    store["support"] = strongest(rel, rm, "support", n_actors)
+    store["hostility"] = strongest(rel, rm, "hostility", n_actors)
+    if "combat" not in c.engines:
+        return
+    store["combat_hostility"] = combat_hostility(rel, rm, store["combat_hostility"].shape[1])
+    geo = c.loop.geography
+    share = national_shares(store["control"], np.nan_to_num(geo.area), geo.governorate)
+    store["territory_share"] = share
+    store["territory_trend"] = share - carry.share_hist[:, 0]
+    carry.share_hist = np.concatenate([carry.share_hist[:, 1:], share[:, None]], axis=1)
+    store["forces_share"] = forces_share(store["forces"])
+    store["air_sorties"] = air_sorties(
+        c.loop.air, store["sortie_factor"], store["combat_hostility"].shape[1]
+    )
+
+
+def _apply(effect, mask, store, states) -> None:
+    """Apply one effect to the members where ``mask`` (None: all) holds."""
+    n = store["acted"].shape[0]
+    on = np.ones(n, bool) if mask is None else mask
+    amount = np.where(on, effect.amount, 0.0)
+    k = effect.kind
+    if k == "forces":
+        f, r = effect.target
+        if r < 0:
+            store["reinforcements"][:, f] += amount
+        else:
+            store["deployments"][:, f, r] += amount
+    elif k == "relation":
+        i, propensity = effect.target
+        v = states["relation_intensity"]
+        v[:, i] = np.clip(v[:, i] + amount, -1.0 if propensity else 0.0, 1.0)
+    elif k == "sorties":
+        groups = list(effect.target)
+        states["sortie_factor"][:, groups] *= np.maximum(0.0, 1.0 + amount)[:, None]
+    elif k == "series":
+        states["onward_factor"] *= np.maximum(0.0, 1.0 + amount)
+    elif k == "settle":
+        store["settle"][:, effect.target[0]] = np.where(
+            on, 1.0, store["settle"][:, effect.target[0]]
+        )
+    elif k == "office":
+        o, actor = effect.target
+        store["appoint"][:, o] = np.where(on, actor, store["appoint"][:, o])
+    else:  # salience
+        i, a = effect.target
+        states["salience_shift"][:, i, a] += amount
+
+
+def _end_month(c: Compiled, t: int, store, carry: Carry, outputs) -> None:
+    if "politics" in outputs:
+        acts = c.engines["politics"].extra["acts"]
+        store["acted"][:, acts.course] = acts.acted(outputs["politics"])
+    acted = store["acted"] > 0
+    for e in c.loop.effects:
+        if e.on == "act":
+            mask = acted[:, e.course]
+        elif e.on == "adopt":
+            mask = acted[:, e.course] & ~carry.held[:, e.course]
+        else:
+            continue
+        if mask.any():
+            carry.fired.append((e, mask))
+    carry.held = acted
+
+
+def _series(c: Compiled, store, outputs, initial: bool = False) -> np.ndarray | None:
+    if not c.loop.series:
+        return None
+    n = store["acted"].shape[0]
+    out = np.empty((n, len(c.loop.series)))
+    share = None
+    for j, src in enumerate(c.loop.series):
+        if src.kind == "population":
+            if initial:
+                e = c.engines["population"]
+                stocks = e.params.initial
+                out[:, j] = e.module.measures(e.params, stocks, np.zeros(n))[:, src.index]
+            else:
+                out[:, j] = outputs["population"].measures[:, src.index]
+        elif src.kind == "vetoes":
+            out[:, j] = 0.0 if initial else outputs["politics"].vetoes[:, src.index]
+        else:
+            if share is None:
+                geo = c.loop.geography
+                share = national_shares(store["control"], np.nan_to_num(geo.area), geo.governorate)
+            out[:, j] = src.start + 100.0 * share[:, src.index] - src.reference
+    return out
