@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from realpolitik.compile.combat import air_sorties, compile_combat
-from realpolitik.engines import combat, lanchester
+from realpolitik.compile import combat as compile_combat
+from realpolitik.compile import draws
+from realpolitik.engines import combat, lanchester, member_slice
 from realpolitik.rng import MemberRNG
 from realpolitik.scenario import load_scenario
-from realpolitik.scenario.sampling import sample_scenario
 
 FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "syria-2015.yaml"
 SEED = 7
@@ -31,10 +31,8 @@ SEED = 7
 
 def flagship_params(n: int) -> tuple[combat.Params, dict]:
     """The flagship's Params for members 0…n-1 and its constant drivers."""
-    s = load_scenario(FLAGSHIP)
-    samples = sample_scenario(s, SEED, 0, n)
-    params = compile_combat(s, samples, n)
-    return params, {"air_sorties": air_sorties(s, samples, params)}
+    d = draws(load_scenario(FLAGSHIP), MemberRNG(SEED, 0, n))
+    return compile_combat.params(d), {"air_sorties": d.drivers0["air_sorties"]}
 
 
 def run(params, drivers, months, start=0):
@@ -69,7 +67,7 @@ def interpreted_kernels():
 def main(n: int = 10_000, months: int = 111, loop_members: int = 2) -> None:
     params, drivers = flagship_params(n)
     combat.validate(params)
-    run(params.member_slice(0, 2), {k: v[:2] for k, v in drivers.items()}, 2)  # compile kernels
+    run(member_slice(params, 0, 2), {k: v[:2] for k, v in drivers.items()}, 2)  # compile kernels
 
     t0, c0 = time.perf_counter(), time.process_time()
     state, out = run(params, drivers, months)
@@ -80,7 +78,7 @@ def main(n: int = 10_000, months: int = 111, loop_members: int = 2) -> None:
     with interpreted_kernels():
         looped = [
             run(
-                params.member_slice(m, m + 1),
+                member_slice(params, m, m + 1),
                 {k: v[m : m + 1] for k, v in drivers.items()},
                 months,
                 m,

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import ScenarioError
+from .errors import Problem, ScenarioError
 
 app = typer.Typer(
     help="realpolitik: make a geopolitical analysis runnable.",
@@ -190,6 +190,152 @@ def questions_validate(
     )
 
 
+Members = Annotated[int, typer.Option("--members", "-n", help="ensemble members")]
+Seed = Annotated[int, typer.Option("--seed", help="the root seed (every draw is keyed from it)")]
+Counterfactual = Annotated[
+    str | None, typer.Option("--counterfactual", "-c", help="a counterfactual id of the scenario")
+]
+Questions = Annotated[Path, typer.Option("--questions", "-q", help="a question (or outcome) file")]
+Format = Annotated[str, typer.Option("--format", "-f", help="table | csv | json")]
+
+
+def _simulate(doc, members: int, seed: int, counterfactual: str | None, chunk: int = 500):
+    """The coupled simulation with a progress bar (members/s, time left); exit 2 on bad input."""
+    import time
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )  # fmt: skip
+
+    from .api import compile_run
+    from .simulate import simulate
+
+    try:
+        compiled = compile_run(doc, members, seed, counterfactual)
+    except ScenarioError as exc:
+        _fail(exc)
+    columns = (
+        TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("members"),
+        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+    )  # fmt: skip
+    start = time.perf_counter()
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("members", total=members, rate="")
+
+        def advance(k):
+            done = bar.tasks[0].completed + k
+            rate = f"{done / (time.perf_counter() - start):,.0f} members/s"
+            bar.update(task, advance=k, rate=rate)
+
+        return simulate(compiled, chunk, progress=advance)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "csv", "json"):
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--format", "unknown format",
+                                     fmt, ("table", "csv", "json"))]))  # fmt: skip
+
+
+@app.command()
+def run(
+    scenario: FileArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="the trajectory (netCDF)")],
+    members: Members = 1000,
+    seed: Seed = 0,
+    counterfactual: Counterfactual = None,
+):
+    """Simulate a scenario (or a counterfactual) and write its trajectory as netCDF."""
+    doc = _load_doc(scenario)
+    if not output.parent.is_dir():
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--output",
+                                     "the folder does not exist", str(output.parent))]))  # fmt: skip
+    ds = _simulate(doc, members, seed, counterfactual)
+    from .trajectory import write_netcdf
+
+    write_netcdf(ds, output)
+    out.print(
+        f"wrote {output}: {members} members × {ds.sizes['month'] - 1} months "
+        f"({doc.scenario.meta.id}{', ' + counterfactual if counterfactual else ''}, seed {seed})"
+    )
+
+
+@app.command()
+def forecast(
+    scenario: FileArg,
+    questions: Questions,
+    members: Members = 1000,
+    seed: Seed = 0,
+    counterfactual: Counterfactual = None,
+    format: Format = "table",  # noqa: A002
+):
+    """Answer every question of a file: p = (k + ½)/(n + 1) for a binary question, quantiles for a
+    numeric one."""
+    from .api import answer
+    from .report import forecasts as view
+
+    _check_format(format)
+    doc = _load_doc(scenario)
+    qs = _questions(questions, doc)
+    ds = _simulate(doc, members, seed, counterfactual)
+    answers = [answer(q, ds) for q in qs]
+    if format == "json":
+        print(view.as_json(answers, scenario=doc.scenario.meta.id, counterfactual=counterfactual,
+                           seed=seed, members=members))  # fmt: skip
+    elif format == "csv":
+        print(view.as_csv(answers), end="")
+    else:
+        view.table(answers, out)
+
+
+@app.command()
+def explain(
+    scenario: FileArg,
+    questions: Questions = Path("data/questions/questions-syria-2015.yaml"),
+    rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rule",
+            "-r",
+            help="a coupling rule id or actions.<act>.drivers.<feature> "
+            "(repeatable; default: every coupling rule)",
+        ),
+    ] = None,
+    members: Members = 500,
+    seed: Seed = 0,
+):
+    """Each rule's effect on each question: the run as sampled minus the run with the rule's
+    magnitude at zero, on common random numbers, with a 90 % interval."""
+    from .explain import explain as run_explain
+    from .report import forecasts as view
+
+    doc = _load_doc(scenario)
+    qs = _questions(questions, doc)
+    links = rule or [r.id for r in doc.scenario.coupling]
+    try:
+        effects = run_explain(doc, links, qs, members, seed)
+    except ScenarioError as exc:
+        _fail(exc)
+    view.effects_table(effects, out)
+
+
+def _questions(path: Path, doc) -> list:
+    from .api import read_questions
+    from .questions import check_ids
+
+    try:
+        qs = read_questions(path)
+    except ScenarioError as exc:
+        _fail(exc)
+    problems = check_ids(qs, doc.scenario.known_ids())
+    if problems:
+        _fail(ScenarioError(problems))
+    return qs
+
+
 @app.command()
 def demo(
     scenario: Annotated[Path, typer.Option(help="the flagship scenario")] = Path(
@@ -198,9 +344,14 @@ def demo(
     questions: Annotated[Path, typer.Option(help="its questions")] = Path(
         "data/questions/questions-syria-2015.yaml"
     ),
+    members: Members = 1000,
+    seed: Seed = 2015,
 ):
-    """What `make demo` shows: the flagship validated, linted and briefed, its questions checked."""
-    from .report.briefing import print_lint, summary
+    """What `make demo` shows: the flagship validated and linted, then simulated (every engine
+    coupled) and what the ensemble says at each level, with ranges."""
+    from .api import answer
+    from .report import forecasts as view
+    from .report.briefing import print_lint, state_summary, summary
     from .scenario.provenance import lint as run_lint
 
     doc = _load_doc(scenario)
@@ -213,3 +364,9 @@ def demo(
     out.print(
         f"[green]ok[/green] {n} forecast questions; every id exists and is owned by a mechanism"
     )
+    out.rule(f"The coupled simulation: {members} members, seed {seed}")
+    ds = _simulate(doc, members, seed, None)
+    state_summary(ds, out)
+    view.table([answer(q, ds) for q in _questions(questions, doc)], out, "The questions")
+    out.print("p: (k + ½)/(n + 1) of n members, [90 % interval of that Monte Carlo estimate]; "
+              "numeric: the ensemble's median and 5–95 % range.")  # fmt: skip

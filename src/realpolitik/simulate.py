@@ -22,7 +22,9 @@ draw is keyed by member, so the result is identical for any chunking.
 
 from __future__ import annotations
 
+import sys
 import time
+import types
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ from .compile.asof import (
 )
 from .compile.loop import TREND_MONTHS
 from .drivers import NEUTRAL, REGISTRY
+from .engines.politics import ARMY
 from .rng import MemberRNG
 from .trajectory import layout, national_shares, trajectory_attrs
 
@@ -61,6 +64,7 @@ class Carry:
     share_hist: np.ndarray | None  # (M, 3, F) territory shares at the last three month starts
     fired: list  # (Effect, mask) to apply at the start of the next month
     held: np.ndarray  # (M, C) bool: courses taken last month (for adoptions)
+    settle: np.ndarray  # (M, I) bool: issues settled by a transition (told to bargaining)
     reads: dict[str, list] = field(default_factory=dict)  # rule id -> past reads (lagged rules)
 
 
@@ -146,6 +150,7 @@ def run_chunk(c: Compiled, out: Trajectory, lo: int = 0, timings: dict | None = 
         if "combat" in c.engines else None,
         fired=[],
         held=np.broadcast_to(c.loop.initially_held, store["acted"].shape).copy(),
+        settle=np.zeros(store["settle"].shape, bool),
     )  # fmt: skip
     out.record(lo, 0, store, _series(c, store, None, initial=True))
     clock["loop"] += time.perf_counter() - t0
@@ -200,6 +205,7 @@ class _Fields:
 def _begin_month(c: Compiled, t: int, store, carry: Carry) -> None:
     for name in MONTH_DRIVERS:
         store[name][...] = NEUTRAL[name]
+    store["settle"][carry.settle] = 1.0
     fired = carry.fired + [(e, None) for e in c.loop.effects if e.on == "event" and e.month == t]
     for effect, mask in fired:
         _apply(effect, mask, store, carry.states)
@@ -248,10 +254,14 @@ def _apply(effect, mask, store, states) -> None:
     k = effect.kind
     if k == "forces":
         f, r = effect.target
-        if r < 0:
-            store["reinforcements"][:, f] += amount
-        else:
+        if r >= 0:
             store["deployments"][:, f, r] += amount
+        else:  # joining fighters are spread by the combat engine; leaving ones leave every region
+            store["reinforcements"][:, f] += np.maximum(amount, 0.0)
+            here = store["forces"][:, f]
+            total = here.sum(axis=1, keepdims=True)
+            share = np.divide(here, total, out=np.zeros_like(here), where=total > 0)
+            store["deployments"][:, f] += np.minimum(amount, 0.0)[:, None] * share
     elif k == "relation":
         i, propensity = effect.target
         v = states["relation_intensity"]
@@ -277,6 +287,10 @@ def _end_month(c: Compiled, t: int, store, carry: Carry, outputs) -> None:
     if "politics" in outputs:
         acts = c.engines["politics"].extra["acts"]
         store["acted"][:, acts.course] = acts.acted(outputs["politics"])
+        for office, issue in c.loop.transitions:
+            army = outputs["politics"].exit_route[:, office] == ARMY
+            store["settled"][:, issue] = np.maximum(store["settled"][:, issue], army)
+            carry.settle[:, issue] |= army
     acted = store["acted"] > 0
     for e in c.loop.effects:
         if e.on == "act":
@@ -312,3 +326,17 @@ def _series(c: Compiled, store, outputs, initial: bool = False) -> np.ndarray | 
                 share = national_shares(store["control"], np.nan_to_num(geo.area), geo.governorate)
             out[:, j] = src.start + 100.0 * share[:, src.index] - src.reference
     return out
+
+
+class _CallableModule(types.ModuleType):
+    """Importing this module binds ``realpolitik.simulate`` to it, where the Python API promises the
+    function ``rp.simulate(scenario, members=…, seed=…, counterfactual=None)``: calling the module
+    calls that function (:func:`realpolitik.api.simulate`)."""
+
+    def __call__(self, *args, **kwargs):
+        from .api import simulate as run
+
+        return run(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

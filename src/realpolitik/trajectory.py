@@ -358,6 +358,19 @@ def _num(x) -> float:
     return float("nan") if x is None else float(x)
 
 
+def write_netcdf(ds: xr.Dataset, path) -> None:
+    """Write a trajectory as compressed netCDF-4, atomically (a temporary file renamed into place,
+    so a reader never sees half a file)."""
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars}
+    ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
+    os.replace(tmp, path)
+
+
 # --- validator --------------------------------------------------------------------------------
 
 

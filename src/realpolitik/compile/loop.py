@@ -9,6 +9,8 @@ series.
   Only hazard acts and game strategies can be fixed; a council act cannot (it is an outcome of the
   council's votes: patch the voters instead).
 * **Rules**: the ``coupling:`` section, compiled and ordered (:mod:`realpolitik.coupling`).
+* **Transitions**: a leader's exit through the army command (``exit_route`` 1) settles the office's
+  ``transition_issue`` in that month (and the bargaining engine is told to settle it next month).
 * **Series**: each scenario series comes from one mechanism: a population measure
   (``population.series``), a veto count (``council.vetoes_series``), or a faction's territory change
   (a ``percent-of-syria`` series with ``faction``: start + 100·(share − share at as_of)).
@@ -75,6 +77,7 @@ class Loop:
     initially_held: np.ndarray  # (C,) bool: game strategies held at as_of
     rules: tuple[coupling.CompiledRule, ...]  # in application order
     series: tuple[SeriesSource, ...]  # in the scenario's series order
+    transitions: tuple[tuple[int, int], ...] = ()  # (office, issue): an army-route exit settles
 
     def slice(self, start: int, stop: int) -> Loop:
         return Loop(
@@ -82,7 +85,7 @@ class Loop:
             self.air.slice(start, stop) if self.air is not None else None,
             tuple(e.slice(start, stop) for e in self.effects), self.intervention,
             self.initially_held, tuple(r.slice(start, stop) for r in self.rules),
-            tuple(x.slice(start, stop) for x in self.series),
+            tuple(x.slice(start, stop) for x in self.series), self.transitions,
         )  # fmt: skip
 
 
@@ -100,7 +103,8 @@ def _effects(d: Draws, labels: list[str]) -> list[Effect]:
     sources = []
     for a in s.actions:
         for j, e in enumerate(a.effects):
-            sources.append(("act", course_label(a.actor, a.id), -1, e, f"actions.{a.id}", j))
+            key = f"actions.{a.id}.effects"
+            sources.append(("act", course_label(a.actor, a.id), -1, e, key, j))
     for g in s.games:
         for strategy, effects in g.effects.items():
             actor = next(p for p, sts in g.players.items() if strategy in sts)
@@ -110,10 +114,10 @@ def _effects(d: Draws, labels: list[str]) -> list[Effect]:
     for ev in s.events:
         for j, e in enumerate(ev.effects):
             month = month_index(first, f"{ev.date:%Y-%m}")
-            sources.append(("event", None, month, e, f"events.{ev.id}", j))
+            sources.append(("event", None, month, e, f"events.{ev.id}.effects", j))
     for on, course, month, e, key, j in sources:
-        path = f"{key}.effects[{j}]"
-        amount = d.samples.get(f"{key}.effects.{e.kind}{j}.amount", np.zeros(n))
+        path = f"{key}[{j}]"
+        amount = d.samples[f"{key}.{e.kind}{j}.amount"] if e.amount is not None else np.zeros(n)
         if e.kind == "forces":
             target = (c.of("faction").index(e.faction),
                       c.of("region").index(e.region) if e.region else -1)  # fmt: skip
@@ -252,6 +256,11 @@ def compile_loop(d: Draws, engines: dict[str, EngineSpec], dos: tuple[Do, ...]) 
         initially_held=_initially_held(d),
         rules=tuple(_rules(d)),
         series=tuple(_series(d, engines)),
+        transitions=tuple(
+            (d.coords.of("office").index(ld.id), d.coords.of("issue").index(ld.transition_issue))
+            for ld in s.leadership
+            if ld.transition_issue is not None and "politics" in engines
+        ),
     )
 
 

@@ -202,3 +202,56 @@ def summary(s: Scenario, console: Console) -> None:
     t.add_row("counterfactuals", ", ".join(c.id for c in s.counterfactuals) or "—")
     console.print(t)
     console.print("The full briefing: [bold]realpolitik show FILE[/bold]")
+
+
+def _range(values) -> str:
+    import numpy as np
+
+    lo, mid, hi = np.nanquantile(np.asarray(values, float), [0.05, 0.5, 0.95])
+    return f"{mid:.2f} [{lo:.2f}–{hi:.2f}]"
+
+
+def state_summary(ds, console: Console, months=("2016-12", "2019-12", "2024-12")) -> None:
+    """The ensemble's state at each level at a few dates: median [5–95 %] of territory shares,
+    alignments and settlement, and who holds each office."""
+    import numpy as np
+
+    from ..trajectory import national_shares
+
+    months = [m for m in months if m in ds["month"].values]
+    t = Table(title="What the ensemble says (median [5–95 %] over members)", title_justify="left")
+    t.add_column("level")
+    t.add_column("quantity")
+    for m in months:
+        t.add_column(m, justify="right")
+    if "settled" in ds:
+        for issue in ds["issue"].values:
+            cells = [f"{float(ds['settled'].sel(issue=issue, month=m).mean()):.2f}" for m in months]
+            t.add_row("international", f"P(settled) {issue}", *cells)
+    if "alignment" in ds:
+        for actor in ("iraq", "egypt", "turkey", "saudi-arabia", "iran"):
+            if actor in ds["actor"].values:
+                cells = [_range(ds["alignment"].sel(actor=actor, month=m)) for m in months]
+                t.add_row("regional", f"alignment {actor} (0 US … 1 Russia)", *cells)
+    if "control" in ds:
+        gov = ds["region_kind"].values == "governorate"
+        area = np.nan_to_num(ds["region_area"].values)
+        for f in ds["faction"].values:
+            if f in ("contested", "israel"):
+                continue
+            cells = [
+                _range(100 * national_shares(ds["control"].sel(month=m).values, area, gov)[
+                    :, list(ds["faction"].values).index(f)])
+                for m in months
+            ]  # fmt: skip
+            t.add_row("local", f"% of Syria held by {f}", *cells)
+    if "office_holder" in ds:
+        actors = ds["actor"].values
+        for office in ds["office"].values:
+            cells = []
+            for m in months:
+                held = ds["office_holder"].sel(office=office, month=m).values
+                first = ds["office_holder"].sel(office=office).isel(month=0).values
+                cells.append(f"{np.mean(held == first):.2f} ({actors[first[0]]})")
+            t.add_row("local", f"P(incumbent holds) {office}", *cells)
+    console.print(t)

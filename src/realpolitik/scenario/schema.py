@@ -370,8 +370,9 @@ class Effect(Sourced):
     """What an act, a game strategy or an event does when it happens, applied by the coupled
     simulation at the start of the next month (an event's: in its own month):
 
-    * ``forces``: ``amount`` fighters join (> 0) or leave (< 0) ``faction`` (in ``region``, else
-      spread over its supplied regions);
+    * ``forces``: ``amount`` fighters join (> 0) or leave (< 0) ``faction``: in ``region`` if given;
+      else joining fighters are spread over its supplied regions and leaving ones leave every region
+      in proportion to its fighters there;
     * ``relation``: the intensity of ``actor>target:relation[:relation_kind]`` changes by ``amount``
       (a relation not declared starts at 0);
     * ``sorties``: the sortie rate of every air group flown by ``faction`` is multiplied by
