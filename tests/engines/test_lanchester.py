@@ -174,14 +174,25 @@ def test_fit_exponents_recovers_known_exponents():
 
 def test_ardennes_fit_solves_its_normal_equations_and_the_kernel_applies_it():
     """The log fit on the Ardennes days is the least-squares solution (residuals orthogonal to every
-    column of the design), and the kernel's one-day losses at the fitted (a, b, p, q) equal the law
-    a·Y^p·X^q within the change of the rate over the day, (|p| + |q|)·(largest daily loss share)."""
+    column of the design), and the kernel's one-day losses at the fitted (a, b, p, q) are the law
+    integrated over the day by scipy, within twice the leading Euler error h/2·max|X''| per day,
+    |X''| ≤ L·r with L the loss rate and r = |p|·L_Y/Y + |q|·L_X/X its relative change a day."""
     _, x, y, lx, ly = V.load_ardennes()
     a, b, p, q = V.fit_exponents(x, y, lx, ly)
     design, target = V.log_design(x, y, lx, ly)
     resid = target - design @ np.r_[np.log(a), np.log(b), p, q]
     assert np.abs(design.T @ resid).max() <= 1e-8 * np.abs(design.T @ target).max()
-    kx, ky = V.kernel_daily_losses(x, y, a, b, p, q)
-    rate_change = (abs(p) + abs(q)) * max(np.max(kx / x), np.max(ky / y))
-    assert np.abs(kx / (a * y**p * x**q) - 1).max() <= rate_change
-    assert np.abs(ky / (b * x**p * y**q) - 1).max() <= rate_change
+    substeps = 24
+    kx, ky = V.kernel_daily_losses(x, y, a, b, p, q, substeps)
+    for i in range(len(x)):
+        sol = solve_ivp(
+            lambda _, v: [-a * v[1] ** p * v[0] ** q, -b * v[0] ** p * v[1] ** q],
+            (0, 1),
+            [x[i], y[i]],
+            rtol=1e-12,
+            atol=1e-6,
+        )
+        ref_x, ref_y = x[i] - sol.y[0, -1], y[i] - sol.y[1, -1]
+        r = (abs(p) + abs(q)) * max(ref_x / x[i], ref_y / y[i])
+        assert abs(kx[i] - ref_x) <= ref_x * r / substeps
+        assert abs(ky[i] - ref_y) <= ref_y * r / substeps
