@@ -22,9 +22,13 @@ demo: $(VENV)/.stamp-install
 test: $(VENV)/.stamp-install
 	$(BIN)/python -m pytest -q -m "not reference"
 
-# Live comparison against pygambit (builds from source: about 6 minutes on a fresh machine).
-test-reference: $(VENV)/.stamp-install
+# The reference extra: pygambit 16.7.0, which builds from source (about 6 minutes on a fresh machine).
+$(VENV)/.stamp-reference: $(VENV)/.stamp-install
 	$(PIP) install -c $(LOCK) -e '.[test,web,reference]'
+	@touch $@
+
+# Live comparison against pygambit.
+test-reference: $(VENV)/.stamp-reference
 	$(BIN)/python -m pytest -q -m reference
 
 lint: $(VENV)/.stamp-install
@@ -35,7 +39,8 @@ format: $(VENV)/.stamp-install
 	$(BIN)/ruff check --fix src tests bench tools
 	$(BIN)/ruff format src tests bench tools
 
-bench: $(VENV)/.stamp-install
+# Every bench, each measuring its ratio in this run (bench/choice.py times pygambit: the reference extra).
+bench: $(VENV)/.stamp-reference
 	@set -e; for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 # Re-resolve the pinned versions (run after changing dependencies in pyproject.toml).

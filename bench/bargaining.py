@@ -99,19 +99,24 @@ def main() -> None:
     x = np.asarray(params.position[:sample, 0], float)
     s = np.asarray(params.salience[:sample, 0], float)
     c = np.asarray(params.capability[:sample, 0], float)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for p in range(sample):
         out = plain_round(list(x[p]), list(s[p]), list(c[p]))
     plain_s = (time.perf_counter() - t0) / sample
+    plain_cpu = (time.process_time() - c0) / sample
     one = B.run_rounds(x[sample - 1], s[sample - 1], c[sample - 1], 1)
     assert np.allclose(one["position"].values[1], out["new_x"], atol=1e-9)  # same maths
     ratio = plain_s * problem_rounds / engine_s
     print(
-        f"plain Python: {plain_s * 1e3:.1f} ms per problem-round (mean of {sample}); "
-        f"extrapolated {plain_s * problem_rounds / 3600:,.0f} h for this job; "
-        f"ratio {ratio:,.0f}× (goal >= {GOAL_RATIO:.0f}×) {'ok' if ratio >= GOAL_RATIO else 'short'}"
+        f"plain Python: {plain_s * 1e3:.1f} ms per problem-round (CPU {plain_cpu * 1e3:.1f} ms; mean "
+        f"of {sample}); extrapolated {plain_s * problem_rounds / 3600:,.0f} h for this job; ratio "
+        f"{ratio:,.0f}× by wall time, {plain_cpu * problem_rounds / cpu_s:,.0f}× by CPU time"
     )
-    ok = engine_s <= GOAL_S and rss_gib <= GOAL_GIB and ratio >= GOAL_RATIO
+    print(
+        f"RESULT bargaining_speedup_vs_plain_python {ratio:.0f} x goal >= {GOAL_RATIO:.0f} "
+        f"{'ok' if ratio >= GOAL_RATIO else 'short'}"
+    )
+    ok = engine_s <= GOAL_S and rss_gib <= GOAL_GIB
     print(
         f"RESULT bargaining_engine_10k {engine_s:.1f} s goal <= {GOAL_S:.0f} {'ok' if ok else 'short'}"
     )

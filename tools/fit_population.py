@@ -2,8 +2,13 @@
 
 Data: data/population/*.csv (UNHCR registered refugees and IDPs, SOHR cumulative deaths, UNHCR/IOM sea
 arrivals). Nothing measured after 2015-09-30 is used. Least squares on log residuals (scipy
-``least_squares``, trust-region reflective, bounded). Writes data/population/fit.json and prints the
-table for FIT.md. Run: ``.venv/bin/python tools/fit_population.py``.
+``least_squares``, trust-region reflective, bounded).
+
+Two fits, the same way: the forecasting fit on every observation to September 2015 (the scenario's
+parameters; its residuals are an in-sample consistency check), and the hold-out fit on the
+observations to March 2015, which predicts those of April – September 2015 beside persistence and a
+linear trend fitted on the same observations. Writes data/population/fit.json and prints the tables
+for FIT.md. Run: ``.venv/bin/python tools/fit_population.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from realpolitik.engines import run
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "population"
 START = dt.date(2014, 1, 1)  # step 0 = January 2014; initial stocks are end-December 2013
+CUTOFF = dt.date(2015, 9, 30)  # last measurement date the forecasting fit may use
+HOLDOUT_FIT_TO = dt.date(2015, 3, 31)  # the hold-out fit ends here; April – September are predicted
 N_MONTHS = 21  # Jan 2014 – Sep 2015
 LEBANON_CLOSED = (
     16  # May 2015 (UNHCR Lebanon suspended new registration at the government's request)
@@ -71,8 +78,8 @@ def load(name: str):
         return [dict(r, date=dt.date.fromisoformat(r["date"])) for r in csv.DictReader(fh)]
 
 
-def targets():
-    """(label, kind, date, observed, relative sd) for every fitted observation, all <= 2015-09-30."""
+def targets(since: dt.date = START, until: dt.date = CUTOFF):
+    """(label, kind, date, observed, relative sd) of every observation dated in [since, until]."""
     out = []
     for r in load("refugees_region.csv"):
         out.append(
@@ -112,8 +119,8 @@ def targets():
                     0.15,
                 )
             )
-    assert all(t[2] <= dt.date(2015, 9, 30) for t in out)
-    return out
+    assert all(t[2] <= CUTOFF for t in out)
+    return [t for t in out if since <= t[2] <= until]
 
 
 def build(theta) -> pop.Params:
@@ -156,14 +163,15 @@ def history_drivers(combat: float):
     return lambda t: d
 
 
-def predict(theta):
+def predict(theta, rows=None):
+    """(label, observed, model, sd) for ``rows`` (default: every target to the cut-off)."""
     params = build(theta)
     ds = run(pop, params, 1, N_MONTHS, 0, history_drivers(theta[-1]))
     init = params.initial[0]
     stocks = ds.stocks.values[0]  # (month, stock)
     arrivals = ds.measures.sel(measure="sea-arrivals").values[0]
     preds = []
-    for label, kind, date, obs, sd in targets():
+    for label, kind, date, obs, sd in targets() if rows is None else rows:
         pos = month_pos(date)
         if kind == "registered":
             val = at(stocks[:, 2], init[2], pos)
@@ -179,15 +187,88 @@ def predict(theta):
     return preds
 
 
-def residuals(theta):
-    return np.array([np.log(v / o) / sd for _, o, v, sd in predict(theta)])
+def residuals(theta, rows=None):
+    return np.array([np.log(v / o) / sd for _, o, v, sd in predict(theta, rows)])
+
+
+def fit(rows=None):
+    """Least squares of :func:`residuals` from X0 within [LO, HI]."""
+    return least_squares(
+        residuals, X0, args=(rows,), bounds=(LO, HI), x_scale=np.abs(X0), method="trf",
+        diff_step=1e-3,
+    )  # fmt: skip
+
+
+def _series(label: str) -> str:
+    return label.split()[0]
+
+
+def naive_forecasts(train, test):
+    """Persistence and linear-trend forecasts of each held-out target from the training rows.
+
+    Persistence: a stock's last value (registered, IDP); a cumulative count's last value plus its
+    last interval's daily rate (SOHR); 2015 sea arrivals to date at 2014's daily rate. Trend: the
+    least-squares line through a series' training values (None with fewer than two)."""
+    out = []
+    for label, _, date, _, _ in test:
+        series = _series(label)
+        if series == "sea":
+            annual = next(o for _, k, _, o, _ in train if k == "annual")
+            start = dt.date(date.year, 1, 1)
+            out.append((annual * ((date - start).days + 1) / 365, None))
+            continue
+        past = sorted((d, o) for lab, _, d, o, _ in train if _series(lab) == series)
+        days = np.array([(d - past[0][0]).days for d, _ in past], float)
+        vals = np.array([o for _, o in past])
+        ahead = (date - past[0][0]).days
+        if series == "sohr":
+            rate = (vals[-1] - vals[-2]) / (days[-1] - days[-2])
+            persist = vals[-1] + rate * (ahead - days[-1])
+        else:
+            persist = vals[-1]
+        trend = np.polyval(np.polyfit(days, vals, 1), ahead) if len(past) > 1 else None
+        out.append((float(persist), None if trend is None else float(trend)))
+    return out
+
+
+def holdout():
+    """Fit to March 2015, predict April – September 2015 beside persistence and a linear trend.
+
+    Also the identifiability of the fit: singular values of the Jacobian of the residuals with
+    respect to the relative parameter changes (J·diag θ), relative to the largest."""
+    train, test = targets(until=HOLDOUT_FIT_TO), targets(since=HOLDOUT_FIT_TO + dt.timedelta(1))
+    res = fit(train)
+    sv = np.linalg.svd(res.jac * res.x[None, :], compute_uv=False)
+    rows = []
+    for (label, obs, model, _), (persist, trend) in zip(
+        predict(res.x, test), naive_forecasts(train, test), strict=True
+    ):
+        rows.append(
+            {"target": label, "observed": obs, "model": round(model), "persistence": round(persist),
+             "trend": None if trend is None else round(trend)}
+        )  # fmt: skip
+
+    def score(key, subset):
+        return float(np.mean([abs(np.log(r[key] / r["observed"])) for r in subset]))
+
+    with_trend = [r for r in rows if r["trend"] is not None]
+    return {
+        "fit_to": HOLDOUT_FIT_TO.isoformat(),
+        "n_fitted": len(train),
+        "free": dict(zip(FREE, map(float, res.x), strict=True)),
+        "relative_singular_values": [float(v) for v in sv / sv[0]],
+        "rows": rows,
+        "mean_abs_log_error": {
+            "model": score("model", rows),
+            "persistence": score("persistence", rows),
+            "model_where_trend": score("model", with_trend),
+            "trend": score("trend", with_trend),
+        },
+    }
 
 
 def main():
-    fit = least_squares(
-        residuals, X0, bounds=(LO, HI), x_scale=np.abs(X0), method="trf", diff_step=1e-3
-    )
-    theta = fit.x
+    theta = fit().x
     rows = predict(theta)
     result = {
         "free": dict(zip(FREE, map(float, theta), strict=True)),
@@ -199,7 +280,8 @@ def main():
             {"target": lab, "observed": o, "model": round(v), "rel_error": v / o - 1, "rel_sd": sd}
             for lab, o, v, sd in rows
         ],
-        "cost": float(fit.cost),
+        "cost": float(0.5 * np.sum(residuals(theta) ** 2)),
+        "holdout": holdout(),
     }
     (DATA / "fit.json").write_text(json.dumps(result, indent=1) + "\n")
     for k, v in result["free"].items():
@@ -208,6 +290,22 @@ def main():
         print(
             f"| {r['target']} | {r['observed']:,.0f} | {r['model']:,.0f} | {100 * r['rel_error']:+.1f}% |"
         )
+    h = result["holdout"]
+    print(f"hold-out: fitted to {h['fit_to']} ({h['n_fitted']} observations)")
+    for k, v in h["free"].items():
+        print(f"| {k} | {v:.6g} |")
+    print("relative singular values", " ".join(f"{v:.1e}" for v in h["relative_singular_values"]))
+
+    def pct(v, o):
+        return "—" if v is None else f"{v:,.0f} ({100 * (v / o - 1):+.1f} %)"
+
+    for r in h["rows"]:
+        o = r["observed"]
+        print(
+            f"| {r['target']} | {o:,.0f} | {pct(r['model'], o)} | {pct(r['persistence'], o)} "
+            f"| {pct(r['trend'], o)} |"
+        )
+    print(" ".join(f"{k} {v:.3f}" for k, v in h["mean_abs_log_error"].items()))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """Generate logit-QRE reference fixtures with pygambit (McKelvey & Palfrey 1995; Gambit's tracer).
 
-Run with the interpreter of a venv that has ``pygambit==16.7.0`` (it builds from source, ~6 min):
+Run with pygambit 16.7.0, the ``reference`` extra (it builds from source, ~6 min):
 
-    python3 -m venv /tmp/gambit-venv && /tmp/gambit-venv/bin/pip install pygambit==16.7.0
-    /tmp/gambit-venv/bin/python tools/make_qre_fixtures.py tests/data/qre_fixtures.json
+    make .venv/.stamp-reference
+    .venv/bin/python tools/make_qre_fixtures.py tests/data/qre_fixtures.json
 
 Random games of shapes 2×2, 2×3, 3×2 and 3×3 with payoffs drawn uniform on [0, 1] and rounded to
 4 decimals (so both sides read identical numbers). For each game it records

@@ -111,19 +111,42 @@ def _fit_module():
     return mod
 
 
-# stated errors of the Jan 2014 – Sep 2015 fit (FIT.md)
-TOLERANCE = {"registered": 0.05, "idp": 0.10, "sohr": 0.03, "sea": 0.35}
-
-
-def test_fit_reproduces_pre_cutoff_series_within_stated_error():
+def test_stored_fit_is_what_the_tool_computes_from_pre_cutoff_series():
+    """fit.json holds what the tool computes from observations dated on or before 2015-09-30: its
+    predictions and cost. This is the in-sample consistency check of FIT.md; it sets no tolerance
+    on the errors themselves (the hold-out below judges them)."""
     fit = json.loads(FIT.read_text())
     mod = _fit_module()
-    theta = [fit["free"][k] for k in mod.FREE]
+    theta = np.array([fit["free"][k] for k in mod.FREE])
     rows = mod.predict(theta)
     assert len(rows) >= 15
-    for label, obs, model, _ in rows:
-        date = dt.date.fromisoformat(label.split()[-1])
-        assert date <= dt.date(2015, 9, 30), label
-        assert abs(model / obs - 1) <= TOLERANCE[label.split()[0]], (label, obs, model)
+    assert all(dt.date.fromisoformat(lab.split()[-1]) <= dt.date(2015, 9, 30) for lab, *_ in rows)
     stored = {r["target"]: r["model"] for r in fit["residuals"]}
     assert all(stored[lab] == pytest.approx(v, abs=1.0) for lab, _, v, _ in rows)
+    cost = 0.5 * np.sum(mod.residuals(theta) ** 2)
+    assert cost == pytest.approx(fit["cost"], rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def holdout():
+    return _fit_module().holdout()
+
+
+def test_holdout_fit_uses_only_its_months_and_is_stored(holdout):
+    """The hold-out fit sees no observation after March 2015, predicts every later one, and
+    fit.json's hold-out table (quoted in FIT.md and the README) is what the tool computes."""
+    mod = _fit_module()
+    train = mod.targets(until=mod.HOLDOUT_FIT_TO)
+    test = mod.targets(since=mod.HOLDOUT_FIT_TO + dt.timedelta(1))
+    assert max(t[2] for t in train) <= dt.date(2015, 3, 31) < min(t[2] for t in test)
+    assert len(train) + len(test) == len(mod.targets())
+    stored = json.loads(FIT.read_text())["holdout"]
+    assert holdout["rows"] == stored["rows"]
+    assert holdout["mean_abs_log_error"] == pytest.approx(stored["mean_abs_log_error"], rel=1e-9)
+
+
+def test_holdout_model_beats_persistence_fitted_on_the_same_months(holdout):
+    """Out of sample (April – September 2015) the model's mean |log error| over the held-out targets
+    is below persistence's, both built from the observations to March 2015 (FIT.md)."""
+    err = holdout["mean_abs_log_error"]
+    assert err["model"] < err["persistence"]
