@@ -173,19 +173,19 @@ def test_removing_russias_air_group_leaves_unrelated_draws_identical(doc, monkey
     """Every draw a run uses is recorded by key: the counterfactual uses the same keys for every
     hazard and gets the same uniforms for each (they depend on seed, key and member only)."""
     seen: dict[str, dict[str, np.ndarray]] = {"base": {}, "cf": {}}
-    original = MemberRNG.uniform
+    original = MemberRNG.uniform_many
 
     def recording(run):
-        def uniform(self, key, shape=()):
-            u = original(self, key, shape)
-            seen[run][self.prefix + key] = u
+        def uniform_many(self, keys, shape=()):
+            u = original(self, keys, shape)
+            seen[run].update({self.prefix + key: x for key, x in zip(keys, u, strict=True)})
             return u
 
-        return uniform
+        return uniform_many
 
-    monkeypatch.setattr(MemberRNG, "uniform", recording("base"))
+    monkeypatch.setattr(MemberRNG, "uniform_many", recording("base"))
     rp.simulate(doc, members=10, seed=6)
-    monkeypatch.setattr(MemberRNG, "uniform", recording("cf"))
+    monkeypatch.setattr(MemberRNG, "uniform_many", recording("cf"))
     rp.simulate(doc, members=10, seed=6, counterfactual="no-russian-intervention")
     hazards = [k for k in seen["base"] if k.startswith("actions/")]
     assert hazards and set(hazards) == {k for k in seen["cf"] if k.startswith("actions/")}

@@ -149,7 +149,7 @@ def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month,
     if x.shape != (n, len(params.drivers)):
         raise ValueError(f"actions: features must be (M, {len(params.drivers)}), got {x.shape}")
     h = hazards(params, x)
-    u = np.stack([rng.uniform(f"actions/{month}/{label}") for label in params.row_labels], 1)
+    u = rng.uniform_many([f"actions/{month}/{label}" for label in params.row_labels]).T
     unwilling = (u >= h).astype(float)
     member = params.membership
     blocked = state.done & params.once[None, :]

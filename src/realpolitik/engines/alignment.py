@@ -251,8 +251,9 @@ def step(state: State, params: Params, drivers: Mapping, month: int, rng: Member
     beta = np.broadcast_to(np.asarray(params.beta, float), (m,))
     free = np.asarray(params.anchor) == 0
     u = np.zeros((m, params.sweeps, n))
-    for i in np.nonzero(free)[0]:  # one keyed stream per actor: adding a player changes no draw
-        u[:, :, i] = rng.uniform(f"alignment/{month}/{params.actors[i]}", params.sweeps)
+    players = np.nonzero(free)[0]  # one keyed stream per actor: adding a player changes no draw
+    keys = [f"alignment/{month}/{params.actors[i]}" for i in players]
+    u[:, :, players] = np.moveaxis(rng.uniform_many(keys, params.sweeps), 0, 2)
     spin = state.spin.copy()
     prob_b = state.alignment.copy()
     for sweep in range(params.sweeps):

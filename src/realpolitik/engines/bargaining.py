@@ -299,6 +299,7 @@ def intermediates(position, salience, capability, flags: Flags = Flags()) -> dic
     m = int(active.sum())
     work = K.make_work(m, s_all)
     keys, f, a_sum, b_sum, sec, big_r, r, ea, eb = work[:9]
+    ld, lm, lp = work[14:17]
     mp = K.padded(m)
     x, s, w = np.zeros(mp), np.zeros(mp), np.zeros(mp)
     x[:m] = np.asarray(position, float)[active]
@@ -316,11 +317,12 @@ def intermediates(position, salience, capability, flags: Flags = Flags()) -> dic
     args = (x, s, m, mp, invd, mu, a_sum, b_sum, out["D1"], paper, flags.q, rule)
     K.security_exponents(*args, sec, big_r, r)
     out.update(security=sec[:m].copy(), R=big_r[:m].copy(), r=r[:m].copy())
-    out["D2"] = out["D1"] if paper else K.vote_sums(x, w, r, m, mp, invd, f, a_sum, b_sum)
+    K.log_tables(x, m, mp, invd, ld, lm, lp)
+    out["D2"] = out["D1"] if paper else K.vote_sums(x, w, r, m, mp, invd, f, a_sum, b_sum, ld)
     out["P2"] = np.empty((m, m))
     K.probabilities(m, a_sum, b_sum, out["D2"], paper, out["P2"])
     args = (x, s, m, mp, invd, mu, a_sum, b_sum, out["D2"], paper, r, flags.q, rule, b_other)
-    K.views(*args, ea, eb)
+    K.views(*args, ea, eb, lm, lp)
     out.update(a=ea[:m, :m].copy(), b=eb[:m, :m].copy())
     return out
 
@@ -525,7 +527,7 @@ def step(state: State, params: Params, drivers: Mapping, month: int, rng: Member
         dist, state.distance0, _member(params.hazard_base, m), _member(params.hazard_slope, m)
     )
     h = np.where(state.settled, 0.0, h)
-    u = np.stack([rng.uniform(f"bargaining/{month}/{issue}") for issue in params.issues], 1)
+    u = rng.uniform_many([f"bargaining/{month}/{issue}" for issue in params.issues]).T
     band = np.broadcast_to(np.asarray(params.band, float), (m, n_issue))
     with np.errstate(invalid="ignore"):
         in_band = spread <= band  # NaN band: never

@@ -444,8 +444,12 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     besieged = (control[:, :, sites] > P.hold_threshold[col]) & ~supplied[:, :, sites]
     if besieged.any():
         u = np.ones((M, F, sites.size))
-        for f, k in zip(*np.nonzero(besieged.any(axis=0)), strict=True):
-            u[:, f, k] = rng.uniform(f"combat/{month}/siege/{P.factions[f]}/{P.regions[sites[k]]}")
+        fs, ks = np.nonzero(besieged.any(axis=0))
+        keys = [
+            f"combat/{month}/siege/{P.factions[f]}/{P.regions[sites[k]]}"
+            for f, k in zip(fs, ks, strict=True)
+        ]
+        u[:, fs, ks] = rng.uniform_many(keys).T
         rate = P.siege_fall_rate[col] * (1.0 - e[:, :, sites])
         falls = besieged & (u < -np.expm1(-rate))
         mm = np.nonzero(falls.any(axis=(1, 2)))[0]
