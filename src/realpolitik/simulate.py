@@ -89,10 +89,13 @@ class Trajectory:
         )  # fmt: skip
         from .trajectory import VARIABLES
 
+        # month-major buffers: each month's record is one contiguous block (first-touch page faults
+        # and copies stay sequential); the Dataset sees them as (member, month, …) views
         self.vars = {}
         for name, (dims, _) in VARIABLES.items():
             if all(d in sizes for d in dims) and self._produced(name):
-                self.vars[name] = (dims, np.empty([sizes[d] for d in dims], DTYPES[name]))
+                shape = [sizes["month"], sizes["member"], *(sizes[d] for d in dims[2:])]
+                self.vars[name] = (dims, np.empty(shape, DTYPES[name]))
 
     def _produced(self, name: str) -> bool:
         e = self.c.engines
@@ -107,12 +110,11 @@ class Trajectory:
         """Row ``t`` (0 = the initial row) of members ``lo …`` from the drivers."""
         for name, (_, arr) in self.vars.items():
             value = series if name == "series" else store[name]
-            arr[lo : lo + value.shape[0], t] = value
+            arr[t, lo : lo + value.shape[0]] = value
 
     def dataset(self) -> xr.Dataset:
-        return xr.Dataset(
-            {k: v for k, v in self.vars.items()}, coords=self.coords, attrs=self.attrs
-        )
+        data = {k: (dims, np.moveaxis(buf, 0, 1)) for k, (dims, buf) in self.vars.items()}
+        return xr.Dataset(data, coords=self.coords, attrs=self.attrs)
 
 
 def simulate(
