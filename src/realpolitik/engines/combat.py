@@ -391,6 +391,8 @@ def _ground(control, att, dfn, hostile, feasible, kappa, k):  # pragma: no cover
                 out[m, j, r] -= lost
                 for i in range(F):
                     out[m, i, r] += lost * g[i] / total
+            for i in range(F):  # rounding must not carry a share out of [0, 1]
+                out[m, i, r] = min(1.0, max(0.0, out[m, i, r]))
     return out
 
 
