@@ -17,7 +17,7 @@ $(VENV)/.stamp-install: pyproject.toml $(LOCK) | $(BIN)/python
 	@touch $@
 
 demo: $(VENV)/.stamp-install
-	$(BIN)/realpolitik demo
+	COLUMNS=110 $(BIN)/realpolitik demo
 
 test: $(VENV)/.stamp-install
 	$(BIN)/python -m pytest -q -m "not reference"

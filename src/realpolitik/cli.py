@@ -304,19 +304,32 @@ def explain(
             "(repeatable; default: every coupling rule)",
         ),
     ] = None,
+    question: Annotated[
+        list[str] | None,
+        typer.Option("--question", help="only these question ids (repeatable; default: all)"),
+    ] = None,
     members: Members = 500,
     seed: Seed = 0,
+    counterfactual: Counterfactual = None,
 ):
     """Each rule's effect on each question: the run as sampled minus the run with the rule's
-    magnitude at zero, on common random numbers, with a 90 % interval."""
+    magnitude at zero, on common random numbers, with a 90 % interval (in the base run, or in a
+    counterfactual)."""
     from .explain import explain as run_explain
     from .report import forecasts as view
 
     doc = _load_doc(scenario)
     qs = _questions(questions, doc)
+    if question:
+        known = [q.id for q in qs]
+        for qid in question:
+            if qid not in known:
+                _fail(ScenarioError([Problem(str(questions), None, None, "--question",
+                                             "unknown question id", qid, tuple(known))]))  # fmt: skip
+        qs = [q for q in qs if q.id in question]
     links = rule or [r.id for r in doc.scenario.coupling]
     try:
-        effects = run_explain(doc, links, qs, members, seed)
+        effects = run_explain(doc, links, qs, members, seed, counterfactual)
     except ScenarioError as exc:
         _fail(exc)
     view.effects_table(effects, out)
