@@ -5,7 +5,8 @@ Each month t, for a batch of members:
 1. **Start of the month.** The effects fired in month t − 1 (acts that happened, game strategies
    adopted) and those of events dated in month t are applied; the loop's drivers are derived from
    the engines' outputs of month t − 1 and the loop's states (territory share and its 3-month trend,
-   forces share, support/hostility from the relations' intensities, combat hostility, air sorties);
+   forces and population shares, support/hostility from the relations' intensities, combat
+   hostility, air sorties, the actors' leverage);
    ``do()`` interventions of month t are set; the coupling rules move their targets
    (:mod:`realpolitik.coupling`).
 2. **The engines** step in the order combat, bargaining, alignment, choice, actions, politics —
@@ -243,9 +244,12 @@ def _derive(c: Compiled, store, carry: Carry) -> None:
     store["territory_trend"] = share - carry.share_hist[:, 0]
     carry.share_hist = np.concatenate([carry.share_hist[:, 1:], share[:, None]], axis=1)
     store["forces_share"] = forces_share(store["forces"])
-    store["air_sorties"] = air_sorties(
-        c.loop.air, store["sortie_factor"], store["combat_hostility"].shape[1]
-    )
+    store["population_share"] = national_shares(store["control"], geo.population, geo.governorate)
+    if c.loop.leverage is not None:
+        store["leverage"] = c.loop.leverage.value(
+            store["forces_share"], store["population_share"], rel
+        )
+    store["air_sorties"] = air_sorties(c.loop.air, store["sortie_factor"], store["forces"])
 
 
 def _apply(effect, mask, store, states) -> None:

@@ -31,6 +31,8 @@ from ..scenario.schema import Do, Scenario
 from ..trajectory import course_label, month_index, month_labels
 from . import Draws, EngineSpec
 from .asof import AirGroups, Geography, RelationMaps, air_groups, geography, relation_maps
+from .leverage import LeverageSpec
+from .leverage import spec as leverage_spec
 
 TREND_MONTHS = 3
 
@@ -78,6 +80,7 @@ class Loop:
     rules: tuple[coupling.CompiledRule, ...]  # in application order
     series: tuple[SeriesSource, ...]  # in the scenario's series order
     transitions: tuple[tuple[int, int], ...] = ()  # (office, issue): an army-route exit settles
+    leverage: LeverageSpec | None = None  # the leverage driver's weights and maps
 
     def slice(self, start: int, stop: int) -> Loop:
         return Loop(
@@ -86,6 +89,7 @@ class Loop:
             tuple(e.slice(start, stop) for e in self.effects), self.intervention,
             self.initially_held, tuple(r.slice(start, stop) for r in self.rules),
             tuple(x.slice(start, stop) for x in self.series), self.transitions,
+            self.leverage.slice(start, stop) if self.leverage is not None else None,
         )  # fmt: skip
 
 
@@ -261,6 +265,7 @@ def compile_loop(d: Draws, engines: dict[str, EngineSpec], dos: tuple[Do, ...]) 
             for ld in s.leadership
             if ld.transition_issue is not None and "politics" in engines
         ),
+        leverage=leverage_spec(s, d.samples, d.coords, d.n) if "combat" in engines else None,
     )
 
 

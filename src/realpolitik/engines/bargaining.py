@@ -45,8 +45,10 @@ month in the UCDP Conflict Termination data, Kreutz 2010, *JPR* 47(2):243–250;
 arrive as arrays. Optional **agreement band**: the issue also settles when every pair of veto
 players is within ``band``·Δ. Settlement is absorbing: a settled issue's positions and outcome stay
 frozen. Inputs (optional): ``salience_shift`` (member|1, issue|1, actor) added to the saliences of
-active actors, clipped to [0, 1] (> 0: the actor concedes less), ``capability_factor`` (same shape)
-multiplying capabilities (NaN driver values are ignored), and ``settle`` (member, issue) bool, which
+active actors, clipped to [0, 1] (> 0: the actor concedes less), ``leverage`` (member, actor), the
+capability of the month where ``Params.leverage`` marks it (issue-specific influence recomputed from
+the war, compile/leverage.py), ``capability_factor`` (same shape as the saliences) multiplying
+capabilities (NaN driver values are ignored), and ``settle`` (member, issue) bool, which
 settles an issue that month (an event, or a leader's exit that decides it). Each issue's monthly
 settlement draw is keyed ``bargaining/{month}/{issue}``.
 """
@@ -393,7 +395,9 @@ class Params:
     ``capability`` ≥ 0; ``veto`` (issue, actor) bool, the issue's veto players; (member|1, issue):
     ``hazard_base`` h0 ∈ [0, 1] (monthly settlement probability at the ``as_of`` distance),
     ``hazard_slope`` (per unit of the normalised veto-player distance D), ``band`` (agreement band
-    as a share of Δ; NaN = off). ``dtype`` float32 for ensembles, float64 for reference runs."""
+    as a share of Δ; NaN = off); ``leverage`` (issue, actor) bool or None: where the capability is
+    the ``leverage`` driver of the month (the one given is its as_of value). ``dtype`` float32 for
+    ensembles, float64 for reference runs."""
 
     actors: tuple[str, ...]
     issues: tuple[str, ...]
@@ -404,6 +408,7 @@ class Params:
     hazard_base: np.ndarray = field(metadata=MEMBER)
     hazard_slope: np.ndarray = field(metadata=MEMBER)
     band: np.ndarray | float = field(default=np.nan, metadata=MEMBER)
+    leverage: np.ndarray | None = None
     flags: Flags = field(default_factory=Flags)
     dtype: type = np.float32
 
@@ -483,6 +488,13 @@ def _effective(params: Params, drivers: Mapping, n_members: int):
     s = _member(params.salience, n_members, params.dtype)
     c = _member(params.capability, n_members, params.dtype)
     active = s > 0
+    if (
+        drivers.get("leverage") is not None
+        and params.leverage is not None
+        and params.leverage.any()
+    ):
+        lev = np.asarray(drivers["leverage"], params.dtype)[:, None, :]
+        c = np.where(params.leverage, np.maximum(np.nan_to_num(lev), 0), c).astype(params.dtype)
     if drivers.get("salience_shift") is not None:  # NaN shifts count as 0
         shift = np.nan_to_num(np.asarray(drivers["salience_shift"], params.dtype))
         s = np.where(active, np.clip(s + shift, 0, 1), 0).astype(params.dtype)

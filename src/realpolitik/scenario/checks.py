@@ -118,7 +118,7 @@ def check(s: Scenario) -> Iterator[Finding]:
             if as_dist(st.salience).bounds()[1] > 0:
                 active += 1
             cap_key = issue.capability
-            if st.capability is None and cap_key is not None:
+            if st.capability is None and cap_key not in (None, "leverage"):
                 actor_obj = next((a for a in s.actors if a.id == actor), None)
                 if actor_obj is not None and cap_key not in actor_obj.capabilities:
                     yield (
@@ -287,6 +287,9 @@ def check(s: Scenario) -> Iterator[Finding]:
     from .military import check_combat  # imported late: military imports schema
 
     yield from check_combat(s)
+    from .leverage import check_leverage
+
+    yield from check_leverage(s)
 
 
 def _check_effect(p, e, actors, factions, regions, issues, series_ids) -> Iterator[Finding]:

@@ -270,7 +270,9 @@ class Issue(Sourced):
     name: str | None = None
     scale: Scale | None = None
     capability: str | None = Field(
-        default=None, description="actor capability key used when a stance gives none"
+        default=None,
+        description="actor capability key used when a stance gives none, or `leverage`: the "
+        "actor's leverage in the war, recomputed every month (the `leverage` section)",
     )
     veto_players: list[Id] = Field(default_factory=list)
     positions: dict[Id, Stance]
@@ -582,6 +584,7 @@ class Rule(Sourced):
     description: str | None = None
 
 
+from .leverage import Leverage  # noqa: E402  (uses Quantity)
 from .military import CombatModel  # noqa: E402  (uses Quantity)
 from .sections import Council, Leadership, Population  # noqa: E402  (sections use Quantity)
 
@@ -605,6 +608,7 @@ class Scenario(Strict):
     council: Council | None = None
     population: Population | None = None
     combat: CombatModel | None = None
+    leverage: Leverage | None = None
     coupling: list[Rule] = Field(default_factory=list)
 
     # lookups -----------------------------------------------------------------------------
