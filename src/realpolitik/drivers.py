@@ -40,6 +40,7 @@ leverage               actor           loop               capability on ``capabi
 office_holder          office          politics           index into the actor labels, −1 vacant
 strategy_prob          course          loop               probability of the course this month [0-1]
 acted                  course          loop               1 if the course was taken this month [0/1]
+taken                  course          loop        S      1 once the course has been taken [0/1]
 relation_intensity     relation        loop        S M    intensity of each declared relation
 support                actor,partner   loop        M      Σ support intensity from actor to partner
 hostility              actor,partner   loop        M      Σ hostility intensity from actor to partner
@@ -107,6 +108,7 @@ REGISTRY: dict[str, Driver] = {
         _d("office_holder", ("office",), "politics", "index", "actor index, -1 vacant", "", "i8"),
         _d("strategy_prob", ("course",), "loop", "0-1", "probability of the course this month"),
         _d("acted", ("course",), "loop", "0/1", "1 if the course was taken this month"),
+        _d("taken", ("course",), "loop", "0/1", "1 once the course has been taken", "S"),
         _d("relation_intensity", ("relation",), "loop", "-1..1", "relation intensity", "SM"),
         _d("support", ("actor", "partner"), "loop", "0-1", "support from actor to partner", "M"),
         _d("hostility", ("actor", "partner"), "loop", "0-1", "hostility actor to partner", "M"),
@@ -127,6 +129,7 @@ REGISTRY: dict[str, Driver] = {
 
 # neutral values of the modifiers (the as_of value of a driver that only rules and effects move)
 NEUTRAL = {
+    "taken": 0.0,
     "reinforcements": 0.0,
     "deployments": 0.0,
     "fire_factor": 1.0,

@@ -21,6 +21,7 @@ alignment:A          alignment           0 = with the United States … 1 = with
 settled:I            settled             1 once the issue is settled
 relation:R           relation_intensity  the relation's intensity (R = ``from>to:type[:kind]``)
 acted:C              acted               1 in a month the course ``actor/strategy`` is taken
+taken:C              taken               1 once the course has been taken (a rupture, a deal)
 fighting-scope       fighting_scope      population share of governorates with fighting
 ===================  ==================  ===================================================
 """
@@ -68,6 +69,7 @@ REGISTRY: dict[str, Feature] = {
         Feature("relation", "relation_intensity", "relation", "value",
                 "the intensity of a declared relation `from>to:type[:kind]`"),
         Feature("acted", "acted", "course", "value", "1 in a month the course is taken"),
+        Feature("taken", "taken", "course", "value", "1 once the course has been taken"),
         Feature("fighting-scope", "fighting_scope", None, "value",
                 "population share of governorates with fighting this month"),
     )

@@ -66,6 +66,7 @@ class Carry:
     fired: list  # (Effect, mask) to apply at the start of the next month
     held: np.ndarray  # (M, C) bool: courses taken last month (for adoptions)
     settle: np.ndarray  # (M, I) bool: issues settled by a transition (told to bargaining)
+    was_settled: np.ndarray  # (M, I) bool: issues settled by the end of last month
     reads: dict[str, list] = field(default_factory=dict)  # rule id -> past reads (lagged rules)
 
 
@@ -154,6 +155,7 @@ def run_chunk(c: Compiled, out: Trajectory, lo: int = 0, timings: dict | None = 
         fired=[],
         held=np.broadcast_to(c.loop.initially_held, store["acted"].shape).copy(),
         settle=np.zeros(store["settle"].shape, bool),
+        was_settled=store["settled"] > 0,
     )  # fmt: skip
     out.record(lo, 0, store, _series(c, store, None, initial=True))
     clock["loop"] += time.perf_counter() - t0
@@ -297,7 +299,14 @@ def _end_month(c: Compiled, t: int, store, carry: Carry, outputs) -> None:
             army = outputs["politics"].exit_route[:, office] == ARMY
             store["settled"][:, issue] = np.maximum(store["settled"][:, issue], army)
             carry.settle[:, issue] |= army
+    for x in c.loop.successions:
+        hands = (store["settled"][:, x.issue] > 0) & ~carry.was_settled[:, x.issue]
+        hands &= store["office_holder"][:, x.office] == x.incumbent
+        if hands.any():
+            carry.fired.append((x.effect, hands))
+    carry.was_settled = store["settled"] > 0
     acted = store["acted"] > 0
+    carry.states["taken"] = np.maximum(carry.states["taken"], acted)
     for e in c.loop.effects:
         if e.on == "act":
             mask = acted[:, e.course]

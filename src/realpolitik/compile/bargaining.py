@@ -29,7 +29,7 @@ from ..scenario.quantities import central
 from ..scenario.sampling import central_samples
 from ..scenario.schema import Scenario
 from . import Draws, EngineSpec
-from .actions import base_rate
+from .actions import base_rate, prior_events
 
 
 def applies(s: Scenario) -> bool:
@@ -50,6 +50,7 @@ def params(d: Draws, dtype: type = np.float32) -> engine.Params:
     at_asof = d.drivers0["leverage"][:, d.coords.index("actor", ids, d.where, "issues.positions")]
     h0, slope = np.zeros(shape[:2]), np.zeros(shape[:2])
     band = np.full(shape[:2], np.nan)
+    min_outcome = np.full(shape[:2], -np.inf)
     for k, issue in enumerate(s.issues):
         key = f"issues.{issue.id}"
         for actor, stance in issue.positions.items():
@@ -69,10 +70,13 @@ def params(d: Draws, dtype: type = np.float32) -> engine.Params:
             continue
         if rule.rule == "hazard" and rule.base_rate is not None:
             br = rule.base_rate
-            h0[:, k] = base_rate(br.events, br.exposure, f"{key}.settlement.base_rate", d.rng)
+            h0[:, k] = base_rate(br.events, br.exposure, f"{key}.settlement.base_rate", d.rng,
+                                 prior_events(s))  # fmt: skip
             slope[:, k] = samples[f"{key}.settlement.slope"] if rule.slope is not None else 0.0
         if rule.band is not None:
             band[:, k] = samples[f"{key}.settlement.band"]
+        if rule.min_outcome is not None:
+            min_outcome[:, k] = samples[f"{key}.settlement.min_outcome"]
     return engine.Params(
         actors=tuple(ids),
         issues=tuple(i.id for i in s.issues),
@@ -84,6 +88,7 @@ def params(d: Draws, dtype: type = np.float32) -> engine.Params:
         hazard_base=h0,
         hazard_slope=slope,
         band=band,
+        min_outcome=min_outcome,
         dtype=dtype,
     )
 

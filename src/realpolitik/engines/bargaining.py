@@ -49,7 +49,9 @@ active actors, clipped to [0, 1] (> 0: the actor concedes less), ``leverage`` (m
 capability of the month where ``Params.leverage`` marks it (issue-specific influence recomputed from
 the war, compile/leverage.py), ``capability_factor`` (same shape as the saliences) multiplying
 capabilities (NaN driver values are ignored), and ``settle`` (member, issue) bool, which
-settles an issue that month (an event, or a leader's exit that decides it). Each issue's monthly
+settles an issue that month (an event, or a leader's exit that decides it). An issue with a
+``min_outcome`` settles (by hazard or band) only in months its outcome is at least that: the
+agreement the issue names (a transition that replaces Assad) is on the high side of its scale. Each issue's monthly
 settlement draw is keyed ``bargaining/{month}/{issue}``.
 """
 
@@ -395,7 +397,8 @@ class Params:
     ``capability`` ≥ 0; ``veto`` (issue, actor) bool, the issue's veto players; (member|1, issue):
     ``hazard_base`` h0 ∈ [0, 1] (monthly settlement probability at the ``as_of`` distance),
     ``hazard_slope`` (per unit of the normalised veto-player distance D), ``band`` (agreement band
-    as a share of Δ; NaN = off); ``leverage`` (issue, actor) bool or None: where the capability is
+    as a share of Δ; NaN = off), ``min_outcome`` (the issue settles only while its outcome is at
+    least this; −inf = always); ``leverage`` (issue, actor) bool or None: where the capability is
     the ``leverage`` driver of the month (the one given is its as_of value). ``dtype`` float32 for
     ensembles, float64 for reference runs."""
 
@@ -408,6 +411,7 @@ class Params:
     hazard_base: np.ndarray = field(metadata=MEMBER)
     hazard_slope: np.ndarray = field(metadata=MEMBER)
     band: np.ndarray | float = field(default=np.nan, metadata=MEMBER)
+    min_outcome: np.ndarray | float = field(default=-np.inf, metadata=MEMBER)
     leverage: np.ndarray | None = None
     flags: Flags = field(default_factory=Flags)
     dtype: type = np.float32
@@ -538,11 +542,12 @@ def step(state: State, params: Params, drivers: Mapping, month: int, rng: Member
     h = settlement_hazard(
         dist, state.distance0, _member(params.hazard_base, m), _member(params.hazard_slope, m)
     )
-    h = np.where(state.settled, 0.0, h)
+    reachable = med.reshape(m, n_issue) >= np.asarray(params.min_outcome, float)
+    h = np.where(state.settled | ~reachable, 0.0, h)
     u = rng.uniform_many([f"bargaining/{month}/{issue}" for issue in params.issues]).T
     band = np.broadcast_to(np.asarray(params.band, float), (m, n_issue))
     with np.errstate(invalid="ignore"):
-        in_band = spread <= band  # NaN band: never
+        in_band = (spread <= band) & reachable  # NaN band: never
     forced = np.asarray(drivers.get("settle", np.zeros((m, n_issue))), bool)
     settled = state.settled | (u < h) | in_band | forced
     outcome = np.where(state.settled, state.outcome, med.reshape(m, n_issue))

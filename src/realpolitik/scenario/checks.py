@@ -134,6 +134,9 @@ def check(s: Scenario) -> Iterator[Finding]:
                     actor,
                     (),
                 )
+        if issue.settlement is not None:
+            yield from _bounded(("issues", i, "settlement", "min_outcome"),
+                                issue.settlement.min_outcome, 0, 100, "a settled outcome")  # fmt: skip
         if active < 2:
             yield (
                 ("issues", i, "positions"),
@@ -460,6 +463,10 @@ def _check_features(s: Scenario) -> Iterator[Finding]:
             found = _feature_problem(spec, s)
             if found:
                 yield (("actions", i, "drivers", spec), found[0], spec, found[1])
+        for j, spec in enumerate(a.requires):
+            found = _feature_problem(spec, s)
+            if found:
+                yield (("actions", i, "requires", j), found[0], spec, found[1])
 
 
 def _check_coupling(s: Scenario) -> Iterator[Finding]:
