@@ -13,8 +13,8 @@ as unresolvable, never dropped silently.
 (a hazard act's reference-class rate, an issue's settlement base rate, the office's leader-exit
 rates: keyed per-member draws) is flagged. The share is the first-order variance decomposition
 S = Var(E[q | θ]) / Var(q) over the ensemble, E[q | θ] estimated on 20 equal-count bins of θ, where
-q_m is the member's probability of the event given its path, 1 − Π_t (1 − strategy_prob_m,t) over
-the window for a hazard act, and its 0/1 resolution for the other kinds (whose per-month hazard the
+q_m is the member's probability of the event given its path, 1 − Π_t (1 − h_m,t) over the window
+for a hazard act (h = strategy_prob; after a once act fires, its last hazard carried forward), and its 0/1 resolution for the other kinds (whose per-month hazard the
 trajectory does not record, so the Bernoulli noise counts against the flag).
 """
 
@@ -122,8 +122,17 @@ def base_rate_share(q, x: np.ndarray, ds: xr.Dataset, compiled) -> float | None:
             labels = [str(m) for m in ds["month"].values]
             lo = max(labels.index(month_label(k.from_)), labels.index(first_step(ds)))
             hi = labels.index(month_label(k.to))
-            h = ds["strategy_prob"].sel(course=label).isel(month=slice(lo, hi + 1)).values
-            prob = 1.0 - np.prod(1.0 - np.nan_to_num(h.astype(float)), axis=1)
+            window = {"course": label, "month": slice(lo, hi + 1)}
+            h = np.nan_to_num(
+                ds["strategy_prob"]
+                .sel(course=label)
+                .isel(month=window["month"])
+                .values.astype(float)
+            )
+            acted = ds["acted"].sel(course=label).isel(month=window["month"]).values
+            spent = (np.cumsum(acted, axis=1) - acted) > 0  # a once act is spent after it fires
+            last = np.maximum.accumulate(np.where(spent, 0, np.arange(h.shape[1])), axis=1)
+            prob = 1.0 - np.prod(1.0 - np.take_along_axis(h, last, axis=1), axis=1)
     elif k.kind == "settlement" and (p := _params(compiled, "bargaining")) is not None:
         if k.issue in p.issues:
             theta = np.asarray(p.hazard_base, float)[:, p.issues.index(k.issue)]
