@@ -17,6 +17,10 @@ Each month t, for a batch of members:
 3. **End of the month.** The council's acts are read from its votes; the effects of what happened
    are queued for month t + 1; the trajectory assembler records the month.
 
+Engines named in ``Compiled.hold`` run as their nulls (:mod:`realpolitik.nulls`, for ablation):
+held at ``as_of``, or stepped on their ``as_of`` inputs; the trajectory's ``hold`` attribute lists
+them.
+
 Members are run in chunks of ``chunk`` (memory stays bounded by the chunk, not the ensemble); every
 draw is keyed by member, so the result is identical for any chunking.
 """
@@ -33,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from . import nulls
 from .compile import SECOND_PHASE, Compiled
 from .compile.asof import (
     air_sorties,
@@ -89,6 +94,8 @@ class Trajectory:
             scenario_id=c.scenario_id, scenario_hash=c.scenario_hash,
             counterfactual=c.counterfactual, root_seed=c.root_seed,
         )  # fmt: skip
+        if c.hold:
+            self.attrs["hold"] = ",".join(sorted(c.hold))
         from .trajectory import VARIABLES
 
         # month-major buffers: each month's record is one contiguous block (first-touch page faults
@@ -157,6 +164,8 @@ def run_chunk(c: Compiled, out: Trajectory, lo: int = 0, timings: dict | None = 
         settle=np.zeros(store["settle"].shape, bool),
         was_settled=store["settled"] > 0,
     )  # fmt: skip
+    as_of = {name: {k: r.read(store) for k, r in c.engines[name].inputs.items()}
+             for name in c.hold}  # fmt: skip
     out.record(lo, 0, store, _series(c, store, None, initial=True))
     clock["loop"] += time.perf_counter() - t0
     for t in range(len(c.months)):
@@ -167,7 +176,7 @@ def run_chunk(c: Compiled, out: Trajectory, lo: int = 0, timings: dict | None = 
         for name, e in c.engines.items():
             if name in SECOND_PHASE:
                 continue
-            outputs[name] = _step(e, states, store, t, rng, clock)
+            outputs[name] = _step(e, states, store, t, rng, clock, as_of.get(name))
         t0 = time.perf_counter()
         if "combat" in c.engines:
             losses = store["losses"].sum(axis=1)
@@ -176,18 +185,24 @@ def run_chunk(c: Compiled, out: Trajectory, lo: int = 0, timings: dict | None = 
         clock["loop"] += time.perf_counter() - t0
         for name in SECOND_PHASE:
             if name in c.engines:
-                outputs[name] = _step(c.engines[name], states, store, t, rng, clock)
+                outputs[name] = _step(
+                    c.engines[name], states, store, t, rng, clock, as_of.get(name)
+                )
         t0 = time.perf_counter()
         _end_month(c, t, store, carry, outputs)
         out.record(lo, t + 1, store, _series(c, store, outputs))
         clock["loop"] += time.perf_counter() - t0
 
 
-def _step(e, states, store, t, rng, clock):
+def _step(e, states, store, t, rng, clock, as_of=None):
+    """Step engine ``e`` (or, given its ``as_of`` inputs, its null: :mod:`realpolitik.nulls`)."""
     t0 = time.perf_counter()
     inputs = {k: r.read(store) for k, r in e.inputs.items()}
-    states[e.name], out = e.module.step(states[e.name], e.params, inputs, t, rng)
-    for put in e.outputs:
+    if as_of is None:
+        states[e.name], out = e.module.step(states[e.name], e.params, inputs, t, rng)
+    else:
+        states[e.name], out = nulls.step(e, states[e.name], inputs, as_of, t, rng)
+    for put in e.outputs if out is not None else ():
         put.write(store, out)
     clock[e.name] += time.perf_counter() - t0
     return out
