@@ -75,6 +75,8 @@ def test_held_acts_fire_at_their_base_rates(doc):
     spent = np.cumsum(spent, axis=1) - spent > 0  # acted in an earlier month
     once = p.once[None, None, :] & spent
     live = ~once
+    gated = p.requires.any(axis=1)  # acts waiting for what they require: 0 until it is taken
+    live[:, :, gated] &= prob[:, :, gated] > 0
     expected = np.broadcast_to(h0[:, None, :], prob.shape)
     np.testing.assert_allclose(prob[live], expected[live], rtol=2e-6)
     assert (prob[once] == 0).all()

@@ -10,12 +10,14 @@ mechanism      engines      null
 ``combat``     combat       not stepped: control, forces and losses stay at ``as_of``
 ``bargaining`` bargaining   positions and outcomes fixed at ``as_of``; the issue settles with the
                             ``as_of`` hazard h0 (D = D0 in logit h = logit h0 − slope·(D − D0)), on
-                            the engine's own keyed draws ``bargaining/<month>/<issue>``
+                            the engine's own keyed draws ``bargaining/<month>/<issue>`` (never
+                            below the issue's ``min_outcome``)
 ``alignment``  alignment    not stepped: alignments stay at ``as_of``
 ``choice``     choice       the games are played on their ``as_of`` payoffs (features held at
                             ``as_of``): the as_of quantal-response equilibrium, every month
 ``acts``       actions      the hazard acts at their reference-class base rates (drivers held at
-                            ``as_of``, so β·(x − x_ref) = 0); ``do()`` still applies
+                            ``as_of``, so β·(x − x_ref) = 0); ``do()`` and what an act
+                            ``requires`` (read live) still apply
 =============  ===========  ========================================================================
 """
 
@@ -61,6 +63,10 @@ def step(e, state, inputs: dict, as_of: dict, month: int, rng):
     if e.name == "bargaining":
         return _bargaining(state, e.params, inputs, month, rng)
     held = {k: (v if k == "intervention" else as_of[k]) for k, v in inputs.items()}
+    gates = getattr(e.params, "requires", None)
+    if gates is not None and gates.any():  # a precondition (a rupture taken) is read live
+        live = gates.any(axis=0)
+        held["features"] = np.where(live, inputs["features"], as_of["features"])
     return e.module.step(state, e.params, held, month, rng)
 
 
@@ -68,14 +74,18 @@ def _bargaining(state, params, inputs: dict, month: int, rng):
     m, n_issue, _ = state.position.shape
     base = np.broadcast_to(params.hazard_base, (m, n_issue))
     slope = np.broadcast_to(params.hazard_slope, (m, n_issue))
+    reachable = state.outcome >= np.asarray(params.min_outcome, float)
     h = np.where(
-        state.settled, 0.0, settlement_hazard(state.distance0, state.distance0, base, slope)
+        state.settled | ~reachable,
+        0.0,
+        settlement_hazard(state.distance0, state.distance0, base, slope),
     )
     u = np.stack([rng.uniform(f"bargaining/{month}/{issue}") for issue in params.issues], 1)
     cap = np.broadcast_to(params.capability, state.position.shape)
     _, spread = veto_distance(state.position, cap, np.asarray(params.veto, bool), state.delta)
     with np.errstate(invalid="ignore"):
         in_band = spread <= np.broadcast_to(np.asarray(params.band, float), (m, n_issue))
+    in_band &= reachable
     forced = np.asarray(inputs.get("settle", np.zeros((m, n_issue))), bool)
     state.settled = state.settled | (u < h) | in_band | forced
     out = SimpleNamespace(
