@@ -26,7 +26,18 @@ def _solve(a, b, lam):
     return p[0, :m], q[0, :n]
 
 
-def test_matches_pygambit_fixtures_to_1e_6():
+@pytest.mark.parametrize("path", ["lambda", "arclength"])
+def test_matches_pygambit_fixtures_to_1e_6(path, monkeypatch):
+    """Both tracers: λ-continuation, and the pseudo-arclength kernel the solver falls back to at a
+    fold (forced here on every game by reporting each λ-trace as failed)."""
+    if path == "arclength":
+        trace = ch._trace
+
+        def failed(A, B, rows, lam):
+            x, res, det, jump = trace(A, B, rows, lam)
+            return x * 0, np.full_like(res, np.inf), det, jump
+
+        monkeypatch.setattr(ch, "_trace", failed)
     doc = json.loads(FIXTURES.read_text())
     assert doc["pygambit"] == "16.7.0"
     recs = doc["records"]

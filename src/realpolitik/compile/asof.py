@@ -191,7 +191,7 @@ def air_sorties(groups: AirGroups, factor: np.ndarray, forces: np.ndarray) -> np
     out = np.zeros(forces.shape)
     for g, f in enumerate(groups.supports):
         present = forces[:, f] > 0
-        weight = np.einsum("mf,mfr->mr", groups.priority[:, g], forces) * present
+        weight = np.matmul(groups.priority[:, g, None, :], forces)[:, 0] * present
         total = weight.sum(axis=1, keepdims=True)
         own = forces[:, f] * present
         weight = np.where(total > 0, weight, own)

@@ -37,12 +37,13 @@ class LeverageSpec:
         """(M, A) the actors' leverage (module docstring)."""
         w = self.weights
         own = w[:, 0, None] * forces_share + w[:, 1, None] * population_share  # (M, F)
-        support = np.minimum(1.0, np.einsum("ml,laf->maf", np.maximum(relation_intensity, 0.0),
-                                            self.patron))  # fmt: skip
+        m, (n_rel, n_act, n_fac) = own.shape[0], self.patron.shape
+        flat = np.maximum(relation_intensity, 0.0) @ self.patron.reshape(n_rel, -1)
+        support = np.minimum(1.0, flat).reshape(m, n_act, n_fac)
         client = 0.5 * (forces_share + population_share)  # (M, F)
         return (
-            np.einsum("maf,mf->ma", self.split, own)
-            + w[:, 2, None] * np.einsum("maf,mf->ma", support, client)
+            np.matmul(self.split, own[:, :, None])[:, :, 0]
+            + w[:, 2, None] * np.matmul(support, client[:, :, None])[:, :, 0]
             + w[:, 3, None] * self.veto[None, :]
         )
 

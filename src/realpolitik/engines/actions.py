@@ -146,7 +146,7 @@ def coefficient_cap_violations(beta: np.ndarray, sd: np.ndarray, sourced: np.nda
 
 def hazards(params: Params, x: np.ndarray) -> np.ndarray:
     """(M, W) willingness hazards ``expit(logit h0 + β·(x − x_ref))``."""
-    shift = np.einsum("mwd,md->mw", params.beta, x - params.x_ref)
+    shift = np.matmul(params.beta, (x - params.x_ref)[:, :, None])[:, :, 0]
     return special.expit(special.logit(params.base_rate) + shift)
 
 

@@ -59,48 +59,6 @@ def _softmax(z: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _residual_jacobian(x, lam, A, B, mr, mc, with_lambda=False):
-    """G(x) = x − h(x, λ) and its Jacobian, shapes (N, S−1) and (N, S−1, S−1) (and ∂G/∂λ)."""
-    n, s = mr.shape
-    p = _softmax(np.concatenate([np.zeros((n, 1)), x], axis=1), mr)
-    lam_ = lam[:, None]
-    v = (p[:, None, :] @ B)[:, 0]
-    q = _softmax(lam_ * v, mc)
-    w = (A @ q[:, :, None])[:, :, 0]
-    free = mr[:, 1:]
-    g = np.where(free, x - lam_ * (w[:, 1:] - w[:, :1]), 0.0)
-    dp = (p[:, :, None] * np.eye(s)[None] - p[:, :, None] * p[:, None, :])[:, :, 1:]
-    dq_dv = q[:, :, None] * np.eye(s)[None] - q[:, :, None] * q[:, None, :]
-    dv = lam[:, None, None] * (np.swapaxes(B, 1, 2) @ dp)
-    dw = A @ (dq_dv @ dv)
-    dh = lam[:, None, None] * (dw[:, 1:, :] - dw[:, :1, :])
-    jac = np.eye(s - 1)[None] - np.where(free[:, :, None], dh, 0.0)
-    if not with_lambda:
-        return g, jac
-    dw_dlam = (A @ (dq_dv @ v[:, :, None]))[:, :, 0]
-    g_lam = -(w[:, 1:] - w[:, :1]) - lam_ * (dw_dlam[:, 1:] - dw_dlam[:, :1])
-    return g, jac, np.where(free, g_lam, 0.0)
-
-
-def _solve_small(jac, rhs):
-    """Batched solve of J·d = r for the tiny systems here (closed forms for sizes 1 and 2)."""
-    k = jac.shape[-1]
-    if k == 1:
-        return rhs / jac[:, :, 0]
-    if k == 2:
-        det = jac[:, 0, 0] * jac[:, 1, 1] - jac[:, 0, 1] * jac[:, 1, 0]
-        d0 = (jac[:, 1, 1] * rhs[:, 0] - jac[:, 0, 1] * rhs[:, 1]) / det
-        d1 = (jac[:, 0, 0] * rhs[:, 1] - jac[:, 1, 0] * rhs[:, 0]) / det
-        return np.stack([d0, d1], axis=1)
-    return np.linalg.solve(jac, rhs[..., None])[..., 0]
-
-
-def _newton(x, lam, A, B, mr, mc):
-    """One Newton step; also returns the Jacobian at the starting point."""
-    g, jac = _residual_jacobian(x, lam, A, B, mr, mc)
-    return x + np.clip(_solve_small(jac, -g), -10.0, 10.0), jac
-
-
 def _lambda_grid(lam_max: float, first: float, growth: float) -> np.ndarray:
     grid, step, lam = [0.0], first, 0.0
     while lam < lam_max:
@@ -125,92 +83,13 @@ def _trace(A, B, rows, lam, first=0.2, growth=1.12, n_newton=2):
     )
 
 
-def _polish(x, lam, A, B, mr, mc):
-    """Newton at the target λ until the relative residual is below 1e-14 (or 30 steps)."""
-    x = x.copy()
-    g, _ = _residual_jacobian(x, lam, A, B, mr, mc)
-    res = _relative(g, x)
-    todo = np.nonzero(res >= 1e-14)[0]
-    for _ in range(30):
-        if not len(todo):
-            break
-        x[todo] = _newton(x[todo], lam[todo], A[todo], B[todo], mr[todo], mc[todo])[0]
-        g, _ = _residual_jacobian(x[todo], lam[todo], A[todo], B[todo], mr[todo], mc[todo])
-        res[todo] = _relative(g, x[todo])
-        todo = todo[res[todo] >= 1e-14]
-    return x, res
-
-
-def _relative(g, x):
-    """Residual relative to the size of the log-odds (which grow like λ)."""
-    return np.max(np.abs(g), axis=1, initial=0.0) / (1.0 + np.max(np.abs(x), axis=1, initial=0.0))
-
-
-def _arclength(A, B, mr, mc, lam, h0=0.02, h_max=0.1, max_steps=20000):
-    """Pseudo-arclength continuation of (x, λ) from λ = 0 to each target λ (first crossing).
-
-    Used where λ-continuation meets a fold of the branch (det ∂G/∂x → 0), where the branch turns
-    back in λ (Turocy 2005, *Games Econ. Behav.* 51). Predictor along the tangent of [∂G/∂x | ∂G/∂λ],
-    Newton corrector on the augmented system; the step halves on failure.
-    """
-    n, s = mr.shape
-    y = np.zeros((n, s))  # (x, λ)
-    t = np.zeros((n, s))
-    t[:, -1] = 1.0
-    h = np.full(n, h0)
-    done = lam <= 0
-    out = np.zeros((n, s - 1))
-    for _ in range(max_steps):
-        act = ~done
-        if not act.any():
-            break
-        ya, ta, ha = y[act], t[act], h[act]
-        a_, b_, r_, c_ = A[act], B[act], mr[act], mc[act]
-        _, jac, g_lam = _residual_jacobian(ya[:, :-1], ya[:, -1], a_, b_, r_, c_, True)
-        aug = np.concatenate(
-            [np.concatenate([jac, g_lam[:, :, None]], axis=2), ta[:, None, :]], axis=1
-        )
-        rhs = np.zeros((len(ya), s))
-        rhs[:, -1] = 1.0
-        tan = np.linalg.solve(aug, rhs[..., None])[..., 0]
-        tan /= np.linalg.norm(tan, axis=1, keepdims=True)
-        pred = ya + ha[:, None] * tan
-        yn = pred.copy()
-        for _ in range(4):
-            g, jac, g_lam = _residual_jacobian(yn[:, :-1], yn[:, -1], a_, b_, r_, c_, True)
-            aug = np.concatenate(
-                [np.concatenate([jac, g_lam[:, :, None]], axis=2), tan[:, None, :]], axis=1
-            )
-            rhs = -np.concatenate([g, np.einsum("ns,ns->n", tan, yn - pred)[:, None]], axis=1)
-            yn = yn + np.linalg.solve(aug, rhs[..., None])[..., 0]
-        g, _ = _residual_jacobian(yn[:, :-1], yn[:, -1], a_, b_, r_, c_)
-        ok = _relative(g, yn) < 1e-9
-        ok &= np.linalg.norm(yn - pred, axis=1) < 0.1 * ha  # small curvature over the step
-        _, jac_n, g_lam_n = _residual_jacobian(yn[:, :-1], yn[:, -1], a_, b_, r_, c_, True)
-        aug = np.concatenate(
-            [np.concatenate([jac_n, g_lam_n[:, :, None]], axis=2), tan[:, None, :]], axis=1
-        )
-        rhs = np.zeros((len(yn), s))
-        rhs[:, -1] = 1.0
-        tan_n = np.linalg.solve(aug, rhs[..., None])[..., 0]
-        tan_n /= np.linalg.norm(tan_n, axis=1, keepdims=True)
-        ok &= np.einsum("ns,ns->n", tan_n, tan) > 0.995  # the tangent turns by < 6° per step
-        crossed = ok & (yn[:, -1] >= lam[act])
-        ids = np.nonzero(act)[0]
-        if crossed.any():
-            rise = yn[:, -1] - ya[:, -1]
-            frac = np.divide(lam[act] - ya[:, -1], rise, out=np.ones_like(rise), where=rise > 0)
-            xi = ya[crossed, :-1] + frac[crossed, None] * (yn[crossed, :-1] - ya[crossed, :-1])
-            c = crossed
-            out[ids[c]] = _polish(xi, lam[act][c], a_[c], b_[c], r_[c], c_[c])[0]
-            done[ids[c]] = True
-        y[ids[ok]] = yn[ok]
-        t[ids[ok]] = tan[ok]
-        cap = h_max * np.maximum(1.0, y[ids, -1] / 5.0)  # the branch straightens as λ grows
-        h[ids] = np.where(ok, np.minimum(ha * 1.3, cap), ha * 0.5)
-    if not done.all():
-        raise FloatingPointError(f"logit QRE branch not traced for {int((~done).sum())} games")
-    return _polish(out, lam, A, B, mr, mc)
+def _arclength(A, B, rows, lam, h0=0.02, h_max=0.1, max_steps=20000):
+    """Pseudo-arclength continuation (numba kernel) for the games where λ-continuation meets a fold
+    of the branch (Turocy 2005, *Games Econ. Behav.* 51); returns x and the final residual."""
+    return _qre_kernels.arclength(
+        np.ascontiguousarray(A), np.ascontiguousarray(B), np.ascontiguousarray(lam), rows,
+        h0, h_max, max_steps, _qre_kernels.n_chunks(),
+    )  # fmt: skip
 
 
 def logit_qre(
@@ -273,7 +152,7 @@ def _solve_block(A, B, lam):
     x, res, min_det, jump = _trace(A, B, rows, lam)
     hard = (res > 1e-10) | (min_det < 0.25) | (jump > 0.25)
     if hard.any():
-        x[hard], res[hard] = _arclength(A[hard], B[hard], mr[hard], mc[hard], lam[hard])
+        x[hard], res[hard] = _arclength(A[hard], B[hard], rows, lam[hard])
     if not np.all(res < 1e-8):
         raise FloatingPointError(f"logit QRE did not converge for {int((res >= 1e-8).sum())} games")
     p = _softmax(np.concatenate([np.zeros((n, 1)), x], axis=1), mr)
@@ -379,7 +258,8 @@ def payoffs(params: Params, feature_values: np.ndarray) -> np.ndarray:
             raw += feature_values[:, k : k + 1] * cells[:, k]
         raw = raw.reshape(-1, *coef.shape[1:-1])
     else:
-        raw = np.einsum("mk,mgpabk->mgpab", feature_values, coef)
+        m, k = feature_values.shape
+        raw = np.matmul(coef.reshape(m, -1, k), feature_values[:, :, None]).reshape(coef.shape[:-1])
     s = coef.shape[3]
     idx = np.arange(s)
     n_row, n_col = params.n_strategies[:, 0], params.n_strategies[:, 1]
