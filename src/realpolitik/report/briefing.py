@@ -77,9 +77,10 @@ def briefing(s: Scenario, console: Console) -> None:
             t.add_column(h, justify="right")
         for r in s.regions.nodes:
             shares = r.control.mean_ if r.control is not None else {}
+            kind = r.kind if not r.parent else f"{r.kind} in {r.parent}"
             t.add_row(
                 r.name or r.id,
-                r.kind if not r.parent else f"{r.kind} in {r.parent}",
+                kind if not r.composite else f"{kind}: parts {', '.join(r.parts)}",
                 *[f"{shares.get(h, 0):.2f}" if shares.get(h) else "" for h in holders],
             )
         console.print(t)
