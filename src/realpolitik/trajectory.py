@@ -51,9 +51,10 @@ Coordinates on non-member dims:
   national totals sum over governorates only and no area is counted twice.
 * A *composite* region (a divided city: ``aleppo-city`` made of its east and west) has no ground of
   its own: its ``control`` is the area-weighted control of its parts, Σ_p a_p·control[f, p] / Σ_p a_p,
-  its ``forces`` and ``losses`` the sums over its parts; a faction *holds* it when it holds every
+  its ``forces`` and ``losses`` the sums over its parts (so a country's total of fighters sums the
+  regions whose ``region_kind`` is not ``composite``); a faction *holds* it when it holds every
   part (share > θ in each), so it *captures* it in the month the last part falls
-  (:func:`composite_parts`).
+  (:func:`composite_parts`). Composites come after every region on the map.
 * ``series_unit`` on ``series_id`` (the declared unit: ``persons``, ``persons-per-calendar-year``, ``count``,
   ``count-since-YYYY-MM-DD``, ``percent-of-syria``) and ``series_kind`` (as the scenario's series
   kinds): ``stock`` (a level at each month-end), ``flow`` (the amount during that month; never read
