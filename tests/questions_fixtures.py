@@ -61,6 +61,36 @@ def toy(
     return ds
 
 
+CITY = {  # a divided city in ``north``: a composite of two parts with areas
+    "capital-east": {"kind": "site", "parent": "north", "area": 30.0, "population": None},
+    "capital-west": {"kind": "site", "parent": "north", "area": 10.0, "population": None},
+    "capital": {"kind": "composite", "parent": "north", "parts": ["capital-east", "capital-west"]},
+}
+
+
+def toy_city(n_members: int = 3) -> xr.Dataset:
+    """The toy run with a divided city ``capital`` (parts ``capital-east``, area 30, and
+    ``capital-west``, area 10); every region starts 'contested' (see :func:`set_city`)."""
+    ds = make_empty_trajectory(
+        "2016-01", "2016-12", n_members, factions=FACTIONS, regions={**REGIONS, **CITY},
+        actors=ACTORS, actor_faction=ACTOR_FACTION, area_basis="toy-official", scenario_id="toy",
+    )  # fmt: skip
+    ds["control"][:] = 0.0
+    ds["control"].loc[{"faction": "contested"}] = 1.0
+    return ds
+
+
+def set_city(ds: xr.Dataset, part: str, month: str, shares: dict[str, float], member=slice(None)):
+    """Set a part's shares from ``month`` on and keep the composite's column its parts'
+    area-weighted control (the contract)."""
+    set_control(ds, part, month, shares, member)
+    parts = [r for r in CITY if CITY[r].get("parent") and "parts" not in CITY[r]]
+    area = np.array([CITY[p]["area"] for p in parts])
+    ds["control"].loc[{"region": "capital"}] = (
+        ds["control"].sel(region=parts) * xr.DataArray(area / area.sum(), dims="region")
+    ).sum("region")
+
+
 def set_control(
     ds: xr.Dataset, region: str, month: str, shares: dict[str, float], member=slice(None)
 ) -> None:

@@ -152,9 +152,15 @@ def test_governorates_match_official_areas(scenario):
 
 
 def test_adjacency_matches_data(scenario):
+    """Governorate edges are the data's; the other edges join sites (parts of a divided city, a
+    corridor, an enclave) to each other or to a governorate."""
     rows = _rows_list("adjacency.csv")
-    got = {(a.a, a.b): a.border_km for a in scenario.regions.adjacency}
+    kind = {r.id: r.kind for r in scenario.regions.nodes}
+    edges = scenario.regions.adjacency
+    got = {(a.a, a.b): a.border_km for a in edges if kind[a.a] == kind[a.b] == "governorate"}
     assert got == {(r["a"], r["b"]): float(r["shared_border_km"]) for r in rows}
+    assert all("governorate" != kind[a.a] or "governorate" != kind[a.b] for a in edges
+               if (a.a, a.b) not in got)  # fmt: skip
 
 
 def _rows_list(name):
@@ -199,8 +205,11 @@ def test_sites_match_sites_csv(scenario):
         assert site.parent == row["governorate"]
         assert (site.lon, site.lat) == (float(row["lon"]), float(row["lat"]))
         holder = row["controller_2015_09_30"]
-        if holder == "split":
-            assert len([x for x in site.control.mean_.values() if x > 0]) >= 2
+        if holder == "split":  # a divided city: a composite of parts held by different factions
+            assert site.composite and site.control is None
+            holders = {max(nodes[p].control.mean_, key=nodes[p].control.mean_.get)
+                       for p in site.parts}  # fmt: skip
+            assert len(holders) == len(site.parts) >= 2
         else:
             assert site.control.mean_ == {holder: 1.0}
 
@@ -246,3 +255,38 @@ def test_counterfactuals_apply_and_lint(doc):
         if f.id == "russia"
     )
     assert russia.parameters["combat_aircraft"].value == 0
+
+
+NATIONAL_TOTALS = {  # deploy-totals: (low, mode, high) of each faction's fighters in October 2015
+    "regime": (160000, 205000, 278000),
+    "rebels": (70000, 90000, 120000),
+    "isis": (15000, 25000, 45000),
+    "sdf": (25000, 35000, 50000),
+}
+
+
+def test_site_garrisons_leave_the_national_totals_unchanged(scenario):
+    """Each faction's deployments (governorates and the sites carved out of them) add up, low, mode
+    and high, to its national total: a site's garrison is taken out of its governorate's."""
+    kind = {r.id: r.kind for r in scenario.regions.nodes}
+    for faction, total in NATIONAL_TOTALS.items():
+        rows = [d for d in scenario.regions.deployments if d.faction == faction]
+        got = [sum(getattr(d.fighters, k) for d in rows) for k in ("low", "mode", "high")]
+        assert got == pytest.approx(total), faction
+        assert any(kind[d.region] != "governorate" for d in rows), faction
+
+
+def test_every_site_a_question_names_is_garrisoned_or_held_by_a_part(scenario):
+    """The questions' places: each is a site with its holder's fighters in it at as_of, or a
+    composite whose every part is."""
+    nodes = {r.id: r for r in scenario.regions.nodes}
+    placed = {(d.faction, d.region) for d in scenario.regions.deployments}
+    vocab, _ = yamlio.load(VOCABULARY)
+    for rid in vocab["regions"]:
+        r = nodes[rid]
+        if r.kind == "governorate":
+            continue
+        for part in r.parts or [rid]:
+            shares = nodes[part].control.mean_
+            holder = max(shares, key=shares.get)
+            assert (holder, part) in placed, (rid, part, holder)

@@ -27,8 +27,9 @@ from realpolitik.questions import (
     vocabulary,
 )
 from realpolitik.questions.loader import parse_questions
+from realpolitik.trajectory import check_trajectory
 from realpolitik.yamlio import Positions
-from tests.questions_fixtures import put, question, set_control, toy
+from tests.questions_fixtures import put, question, set_city, set_control, toy, toy_city
 
 QDIR = Path(__file__).resolve().parents[1] / "data" / "questions"
 HEAD = "- id: x\n  level: local\n  text: t\n"
@@ -456,6 +457,51 @@ def test_captures_needs_the_month_before_from_not_held():
     assert "the month before 'from'" in error_of(
         resolve, q("captures", **cap, **{"from": "2016-01-05", "to": "2016-02-01"}), bare
     )
+
+
+def test_a_composite_is_held_when_every_part_is():
+    """A divided city (a composite of parts): holds = share > θ in each part, whatever the
+    composite's own (area-weighted) column says."""
+    ds = toy_city()
+    set_city(ds, "capital-west", "2015-12", {"regime": 1.0})
+    set_city(ds, "capital-east", "2015-12", {"rebels": 1.0})
+    holds = dict(actor="assad", region="capital")
+    assert resolve(q("holds", **holds, on="2016-01-31"), ds).tolist() == [False] * 3
+    set_city(ds, "capital-east", "2016-03", {"regime": 0.9, "rebels": 0.1})  # 0.925 overall
+    set_city(ds, "capital-east", "2016-03", {"regime": 0.5, "rebels": 0.5}, member=1)
+    set_city(ds, "capital-west", "2016-03", {"rebels": 1.0}, member=2)
+    assert resolve(q("holds", **holds, on="2016-03-31"), ds).tolist() == [True, False, False]
+    # member 2: the regime holds 0.675 of the city's area, but not the west
+    assert float(ds["control"].sel(member=2, month="2016-03", faction="regime",
+                                   region="capital")) == pytest.approx(0.675)  # fmt: skip
+    # a part alone resolves as a site
+    part = dict(actor="assad", region="capital-east")
+    assert resolve(q("holds", **part, on="2016-03-31"), ds).tolist() == [True, False, True]
+    assert check_trajectory(ds) == []
+
+
+def test_a_composite_is_captured_when_its_last_part_falls():
+    ds = toy_city()
+    set_city(ds, "capital-west", "2015-12", {"regime": 1.0})
+    set_city(ds, "capital-east", "2015-12", {"rebels": 1.0})
+    set_city(ds, "capital-east", "2016-05", {"regime": 1.0}, member=0)  # the east falls in May
+    set_city(ds, "capital-west", "2016-02", {"rebels": 1.0}, member=1)  # west lost in Feb,
+    set_city(ds, "capital-east", "2016-04", {"regime": 1.0}, member=1)  # east taken in April,
+    set_city(ds, "capital-west", "2016-07", {"regime": 1.0}, member=1)  # the west back in July
+    cap = dict(actor="regime", region="capital")
+    spring = {"from": "2016-01-01", "to": "2016-05-31"}
+    year = {"from": "2016-01-01", "to": "2016-12-31"}
+    late = {"from": "2016-06-01", "to": "2016-12-31"}
+    assert resolve(q("captures", **cap, **spring), ds).tolist() == [True, False, False]
+    assert resolve(q("captures", **cap, **year), ds).tolist() == [True, True, False]
+    # held at the end of May already: no capture from June on, except where the last part fell
+    assert resolve(q("captures", **cap, **late), ds).tolist() == [False, True, False]
+
+
+def test_a_composite_without_its_parts_is_a_located_error():
+    ds = toy_city().drop_vars("region_composite")
+    text = error_of(resolve, q("holds", actor="assad", region="capital", on="2016-03-31"), ds)
+    assert "query.region" in text and "composite region without parts" in text
 
 
 def test_holds_office_at_end_of_month():

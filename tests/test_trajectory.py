@@ -20,7 +20,7 @@ from realpolitik.trajectory import (
     unit_base,
     window_months,
 )
-from tests.questions_fixtures import set_control, toy
+from tests.questions_fixtures import set_city, set_control, toy, toy_city
 
 
 def test_month_axis_helpers():
@@ -127,3 +127,32 @@ def test_validator_reports_each_breach():
     no_attr.attrs["actor_faction"] = "assad: regime"
     assert "must be a JSON object" in _messages(no_attr)
     assert "needs dims 'member' and 'month'" in _messages(ds.isel(member=0))
+
+
+def test_composite_regions_carry_their_parts():
+    """A composite's area is its parts' sum; ``region_composite`` names each part's composite;
+    the validator checks the control, the area and the tree."""
+    ds = toy_city()
+    regions = [str(r) for r in ds["region"].values]
+    kind = dict(zip(regions, ds["region_kind"].values, strict=True))
+    whole = dict(zip(regions, ds["region_composite"].values, strict=True))
+    assert kind["capital"] == "composite" and float(ds["region_area"].sel(region="capital")) == 40
+    assert whole["capital-east"] == whole["capital-west"] == "capital"
+    assert whole["north"] == whole["north-city"] == whole["capital"] == ""
+    set_city(ds, "capital-east", "2016-02", {"regime": 1.0})
+    assert check_trajectory(ds) == []
+    assert float(ds["control"].sel(member=0, month="2016-02", faction="regime",
+                                   region="capital")) == 0.75  # fmt: skip
+    off = ds.copy(deep=True)
+    off["control"].loc[{"region": "capital", "faction": "regime"}] = 0.5
+    off["control"].loc[{"region": "capital", "faction": "contested"}] = 0.5
+    assert "area-weighted control" in _messages(off)
+    assert "sum of its parts'" in _messages(
+        ds.assign_coords(region_area=("region", [100.0, 300.0, 10.0, np.nan, 30.0, 10.0, 50.0]))
+    )
+    moved = ds.assign_coords(region_parent=("region", ["", "", "north", "south", "south",
+                                                       "north", "north"]))  # fmt: skip
+    assert "a part must lie in its composite's governorate" in _messages(moved)
+    assert "need the coordinate 'region_composite'" in _messages(ds.drop_vars("region_composite"))
+    orphan = ds.assign_coords(region_composite=("region", [""] * 7))
+    assert "composite 'capital' has no parts" in _messages(orphan)

@@ -96,8 +96,12 @@ class Trajectory:
         )  # fmt: skip
         if c.hold:
             self.attrs["hold"] = ",".join(sorted(c.hold))
-        from .trajectory import VARIABLES
+        from .trajectory import VARIABLES, composite_weights
 
+        # composite regions (after the map's regions): control area-weighted, forces/losses summed
+        self.composite = composite_weights(lay["regions"]) if lay["regions"] else None
+        if self.composite is not None and not self.composite[0].shape[1]:
+            self.composite = None
         # month-major buffers: each month's record is one contiguous block (first-touch page faults
         # and copies stay sequential); the Dataset sees them as (member, month, …) views
         self.vars = {}
@@ -119,6 +123,14 @@ class Trajectory:
         """Row ``t`` (0 = the initial row) of members ``lo …`` from the drivers."""
         for name, (_, arr) in self.vars.items():
             value = series if name == "series" else store[name]
+            if self.composite is not None and name in ("control", "forces", "losses"):
+                area, member = self.composite
+                n_map = value.shape[-1]
+                arr[t, lo : lo + value.shape[0], :, :n_map] = value
+                arr[t, lo : lo + value.shape[0], :, n_map:] = value @ (
+                    area if name == "control" else member
+                )
+                continue
             arr[t, lo : lo + value.shape[0]] = value
 
     def dataset(self) -> xr.Dataset:

@@ -43,10 +43,18 @@ shares its name with one of its dimensions (it silently turns it into a coordina
 
 Coordinates on non-member dims:
 
-* ``region_kind`` (``governorate`` | ``site``), ``region_parent`` (a governorate id for a site, ``''``
-  for a governorate), ``region_area`` (km² on the declared area basis; NaN for a point site),
-  ``region_population`` (persons; NaN if unknown). Governorates partition the country; sites lie
-  inside them, so national totals sum over governorates only and no area is counted twice.
+* ``region_kind`` (``governorate`` | ``site`` | ``composite``), ``region_parent`` (a governorate id
+  for a site or a composite, ``''`` for a governorate), ``region_area`` (km² on the declared area
+  basis; NaN for a point site; a composite's is the sum of its parts'), ``region_population``
+  (persons; NaN if unknown), ``region_composite`` (for a site that is a *part* of a composite, the
+  composite's id; ``''`` otherwise). Governorates partition the country; sites lie inside them, so
+  national totals sum over governorates only and no area is counted twice.
+* A *composite* region (a divided city: ``aleppo-city`` made of its east and west) has no ground of
+  its own: its ``control`` is the area-weighted control of its parts, Σ_p a_p·control[f, p] / Σ_p a_p,
+  its ``forces`` and ``losses`` the sums over its parts (so a country's total of fighters sums the
+  regions whose ``region_kind`` is not ``composite``); a faction *holds* it when it holds every
+  part (share > θ in each), so it *captures* it in the month the last part falls
+  (:func:`composite_parts`). Composites come after every region on the map.
 * ``series_unit`` on ``series_id`` (the declared unit: ``persons``, ``persons-per-calendar-year``, ``count``,
   ``count-since-YYYY-MM-DD``, ``percent-of-syria``) and ``series_kind`` (as the scenario's series
   kinds): ``stock`` (a level at each month-end), ``flow`` (the amount during that month; never read
@@ -77,7 +85,7 @@ from .errors import Problem
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 CONTESTED = "contested"
 DEFAULT_CAPTURE_THRESHOLD = 0.5
-REGION_KINDS = ("governorate", "site")
+REGION_KINDS = ("governorate", "site", "composite")
 SERIES_KINDS = ("stock", "flow", "count")
 REQUIRED_ATTRS = (
     "scenario_id",
@@ -213,6 +221,37 @@ def national_shares(control: np.ndarray, weight: np.ndarray, governorate: np.nda
     return np.asarray(control) @ (w / w.sum())
 
 
+def composite_parts(ds: xr.Dataset, region: str) -> list[str] | None:
+    """The parts of ``region`` if it is a composite (``region_kind`` 'composite': the regions whose
+    ``region_composite`` names it; ``[]`` if none does), else None."""
+    if "region_kind" not in ds.coords or "region" not in ds.coords:
+        return None
+    ids = [str(r) for r in ds["region"].values]
+    if region not in ids or str(ds["region_kind"].values[ids.index(region)]) != "composite":
+        return None
+    if "region_composite" not in ds.coords:
+        return []
+    return [r for r, c in zip(ids, ds["region_composite"].values, strict=True) if str(c) == region]
+
+
+def composite_weights(regions: Mapping[str, Mapping]) -> tuple[np.ndarray, np.ndarray]:
+    """For a layout whose composites come after every region on the map: (A, S), each
+    (R_map, K): column k of A holds composite k's parts' area weights a_p / Σ a_p (control), of S
+    ones on its parts (forces, losses). ``x @ A`` gives the composites' columns."""
+    ids = list(regions)
+    composite = [rid for rid, r in regions.items() if r.get("parts")]
+    n_map = len(ids) - len(composite)
+    if any(ids.index(c) < n_map for c in composite):
+        raise ValueError("composite regions must come after every region on the map")
+    A, S = np.zeros((n_map, len(composite))), np.zeros((n_map, len(composite)))
+    for k, c in enumerate(composite):
+        parts = [ids.index(p) for p in regions[c]["parts"]]
+        area = np.array([_num(regions[ids[p]].get("area")) for p in parts])
+        A[parts, k] = area / area.sum()
+        S[parts, k] = 1.0
+    return A, S
+
+
 def course_label(actor: str, strategy: str) -> str:
     """The label of one actor's course of action on the ``course`` dimension."""
     return f"{actor}/{strategy}"
@@ -234,7 +273,8 @@ def layout(
     first_member: int = 0,
 ) -> tuple[dict[str, object], dict[str, int]]:
     """(coords, sizes) of a trajectory: the month axis (with the initial row when ``initial``), the
-    labelled dims and their coordinates. ``regions`` maps id → {kind, parent, area, population};
+    labelled dims and their coordinates. ``regions`` maps id → {kind, parent, area, population,
+    parts} (``parts``: a composite's part ids; its area defaults to the sum of theirs);
     ``courses`` are (actor, strategy) pairs; ``series`` maps id → {unit, kind}; ``contested`` is
     appended to ``factions`` if missing."""
     regions = dict(regions or {})
@@ -261,6 +301,12 @@ def layout(
             sizes[dim] = len(ids)
     if regions:
         meta = list(regions.values())
+        whole = {p: rid for rid, r in regions.items() for p in r.get("parts") or ()}
+        area = {
+            rid: sum(_num(regions[p].get("area")) for p in r["parts"])
+            if r.get("parts") and r.get("area") is None else _num(r.get("area"))
+            for rid, r in regions.items()
+        }  # fmt: skip
         coords["region_kind"] = (
             "region",
             np.array([r.get("kind", "governorate") for r in meta], dtype=str),
@@ -269,8 +315,15 @@ def layout(
             "region",
             np.array([r.get("parent") or "" for r in meta], dtype=str),
         )
-        for name, key in (("region_area", "area"), ("region_population", "population")):
-            coords[name] = ("region", np.array([_num(r.get(key)) for r in meta], dtype=float))
+        coords["region_area"] = ("region", np.array(list(area.values()), dtype=float))
+        coords["region_population"] = (
+            "region",
+            np.array([_num(r.get("population")) for r in meta], dtype=float),
+        )
+        coords["region_composite"] = (
+            "region",
+            np.array([whole.get(rid, "") for rid in regions], dtype=str),
+        )
     if len(courses):
         coords["course_actor"] = ("course", np.array([a for a, _ in courses], dtype=str))
         coords["course_strategy"] = ("course", np.array([st for _, st in courses], dtype=str))
@@ -408,6 +461,7 @@ def check_trajectory(ds: xr.Dataset, tol: float = 1e-6) -> list[Problem]:
             bad(name, f"dtype must be {_DTYPE_NAMES[kind]}", str(var.dtype))
     _check_factions(ds, bad, tol)
     _check_regions(ds, bad)
+    _check_composites(ds, bad)
     _check_series(ds, bad)
     if "course" in ds.coords:
         for c in ("course_actor", "course_strategy"):
@@ -508,6 +562,55 @@ def _check_regions(ds: xr.Dataset, bad) -> None:
         bad("region_area", "every governorate needs a positive area")
     if "area_basis" not in ds.attrs:
         bad("attrs.area_basis", "missing attribute (the scenario's declared area basis)")
+
+
+def _check_composites(ds: xr.Dataset, bad, tol: float = 1e-4) -> None:
+    """Composites: in a governorate, made of sites of the same governorate with areas; their area
+    the sum of their parts', their control the parts' area-weighted control (float32: ``tol``)."""
+    if "region_kind" not in ds.coords or "region_parent" not in ds.coords:
+        return
+    ids = [str(r) for r in ds["region"].values]
+    kinds = [str(k) for k in ds["region_kind"].values]
+    if "composite" not in kinds:
+        return
+    if "region_composite" not in ds.coords:
+        bad("region", "composite regions need the coordinate 'region_composite'")
+        return
+    parent = dict(zip(ids, (str(p) for p in ds["region_parent"].values), strict=True))
+    kind = dict(zip(ids, kinds, strict=True))
+    area = dict(zip(ids, ds["region_area"].values.astype(float), strict=True))
+    whole = dict(zip(ids, (str(c) for c in ds["region_composite"].values), strict=True))
+    for rid, c in whole.items():
+        if c and (kind[rid] != "site" or kind.get(c) != "composite"):
+            bad(f"region_composite[{rid}]", "only a site can be a part, and only of a composite",
+                c, [r for r in ids if kind[r] == "composite"])  # fmt: skip
+    for rid in (r for r in ids if kind[r] == "composite"):
+        if kind.get(parent[rid]) != "governorate":
+            bad(f"region_parent[{rid}]", "a composite's parent must be a governorate", parent[rid])
+        parts = [p for p in ids if whole[p] == rid]
+        if not parts:
+            bad("region_composite", f"composite {rid!r} has no parts")
+            continue
+        for p in parts:
+            if parent[p] != parent[rid]:
+                bad(f"region_parent[{p}]", f"a part must lie in its composite's governorate "
+                    f"({parent[rid]!r})", parent[p])  # fmt: skip
+        a = np.array([area[p] for p in parts])
+        if not np.all(np.isfinite(a) & (a > 0)):
+            bad(f"region_area[{rid}]", "every part of a composite needs a positive area",
+                dict(zip(parts, a.tolist(), strict=True)))  # fmt: skip
+            continue
+        if not np.isclose(area[rid], a.sum(), rtol=1e-6):
+            bad(f"region_area[{rid}]", "a composite's area must be the sum of its parts'",
+                float(area[rid]), [f"{a.sum():g}"])  # fmt: skip
+        if "control" in ds:
+            c = ds["control"]
+            want = (c.sel(region=parts) * xr.DataArray(a / a.sum(), dims="region")).sum("region")
+            gap = np.abs(c.sel(region=rid).values - want.values)
+            gap = gap[np.isfinite(gap)]
+            if gap.size and gap.max() > tol:
+                bad(f"control[{rid}]", "a composite's control must be its parts' area-weighted "
+                    "control", float(gap.max()))  # fmt: skip
 
 
 def _check_series(ds: xr.Dataset, bad) -> None:

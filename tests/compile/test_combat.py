@@ -40,7 +40,9 @@ def test_flagship_compiles_with_the_right_shapes(flagship):
     combat.validate(P)
     F, R = len(P.factions), len(P.regions)
     assert P.factions[: len(s.factions)] == tuple(f.id for f in s.factions)
-    assert P.regions == tuple(s.region_ids()) and R == len(s.regions.nodes)
+    # the combat map: every region but the composites (divided cities are seen as their parts)
+    assert P.regions == tuple(s.region_ids()) and R == len(s.regions.nodes) - len(s.composites())
+    assert not {c.id for c in s.composites()} & set(P.regions)
     assert P.control0.shape == P.forces0.shape == (N, F, R)
     assert P.hostility.shape == P.attrition.shape == (N, F, F)
     np.testing.assert_allclose(P.control0.sum(axis=1), 1.0, atol=1e-9)
@@ -88,6 +90,39 @@ def test_twelve_months_run_without_nan_and_conserve_shares(flagship):
     # static factions keep their ground
     i = P.factions.index("israel")
     np.testing.assert_array_equal(c[:, -1, i], P.control0[:, i])
+
+
+def test_the_flagship_corridor_carries_the_rebels_supply_to_east_aleppo(flagship):
+    """The scenario's graph: the rebels reach east Aleppo only through the Nubl-Zahraa corridor (the
+    Bab al-Salama crossing next to it); once the regime holds the corridor the east is cut off. The
+    regime's west Aleppo is supplied by the desert road from Hama."""
+    from dataclasses import replace
+
+    from realpolitik.rng import MemberRNG
+
+    s, _, P = flagship
+    f, r = P.factions.index, P.regions.index
+    control = P.control0.copy()
+    for gov, holder in (("aleppo", "isis"), ("hama", "regime")):  # nobody else reaches the city
+        control[:, :, r(gov)] = 0.0
+        control[:, f(holder), r(gov)] = 1.0
+
+    def supplied(corridor_holder):
+        c = control.copy()
+        c[:, :, r("nubl-zahraa-corridor")] = 0.0
+        c[:, f(corridor_holder), r("nubl-zahraa-corridor")] = 1.0
+        p = replace(P, control0=c)
+        _, out = combat.step(combat.init_state(p, P.n_members), p, {}, 0, MemberRNG(1, 0, N))
+        return out.supplied
+
+    open_, cut = supplied("rebels"), supplied("regime")
+    assert open_[:, f("rebels"), r("aleppo-city-east")].all()
+    assert not cut[:, f("rebels"), r("aleppo-city-east")].any()
+    assert cut[:, f("regime"), r("aleppo-city-west")].all()
+    assert cut[:, f("regime"), r("nubl-zahraa-corridor")].all()  # the regime can reinforce it
+    # the regime's Nubl-Zahraa enclave is besieged until the regime takes the corridor
+    assert not open_[:, f("regime"), r("nubl-zahraa")].any()
+    assert cut[:, f("regime"), r("nubl-zahraa")].all()
 
 
 def test_sorties_go_where_the_priority_enemies_are(flagship):

@@ -394,3 +394,133 @@ def test_withdrawals_never_make_forces_negative():
             combat.init_state(params, 3), params, drivers, 0, MemberRNG(1, 0, 3)
         )
         assert (state.forces >= 0).all() and np.isfinite(state.forces).all()
+
+
+# ---------------------------------------------------------------- places: storming, sieges, corridors
+
+
+def _city(n, seed, control0, forces0, base, access, **over):
+    """A governorate r0 with two sites: r1 (a part of a divided city, say) and r2 (the other part),
+    r1–r2 adjacent; supply node x next to r0. Sites have areas of their own (40 and 60 km²)."""
+    F = len(base)
+    adj = np.zeros((3, 3), bool)
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        adj[a, b] = adj[b, a] = True
+    structure = dict(
+        factions=tuple("abc"[:F]),
+        regions=("r0", "r1", "r2"),
+        supply_nodes=("x",),
+        adjacency=adj,
+        supply_adjacency=np.array([[True, False, False]]),
+        border_km=np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 8.0], [0.0, 8.0, 0.0]]),
+        internal_front_km=np.array([60.0, np.sqrt(40), np.sqrt(60)]),
+        depth_km=np.array([60.0, np.sqrt(40), np.sqrt(60)]),
+        area_km2=np.array([3600.0, 40.0, 60.0]),
+        population=np.array([2e5, 0.0, 0.0]),
+        is_site=np.array([False, True, True]),
+        parent=np.array([-1, 0, 0]),
+        guerrilla=np.zeros(F, bool),
+        static=np.zeros(F, bool),
+        base=np.asarray(base, bool),
+        supply_access=np.asarray(access, bool),
+    )
+    c0 = np.broadcast_to(np.asarray(control0, float), (n, F, 3)).copy()
+    x0 = np.broadcast_to(np.asarray(forces0, float), (n, F, 3)).copy()
+    return synthetic(structure, n, seed, control0=c0, forces0=x0, **over)
+
+
+def test_enemy_held_ground_draws_supplied_attackers():
+    """Step 8: an undefended site b holds (no fighter of b anywhere near) draws a's supplied
+    fighters in proportion to ρ·depth·h·share; with redeployment off nobody moves there."""
+    n = 50
+    args = dict(
+        control0=[[1, 0, 1], [0, 1, 0]],
+        forces0=[[8000, 0, 500], [0, 0, 0]],
+        base=[[True, False, False], [False, True, False]],
+        access=[[True], [False]],
+    )
+    params = _city(n, 3, **args, siege_fall_rate=np.zeros(n), recruitment_rate=np.zeros((n, 2)),
+                   demobilisation_rate=np.zeros(n))  # fmt: skip
+    state, out = combat.step(combat.init_state(params, n), params, {}, 0, MemberRNG(1, 0, n))
+    assert out.supplied[:, 0, 1].all()  # a is supplied next to the site (it holds the parent)
+    moved = state.forces[:, 0, 1]
+    assert (moved > 0).all()
+    # the pool went where a is wanted: the garrison of r0, the site r1's ground, nothing to r2
+    want_r1 = params.attack_density * params.depth_km[1] * params.hostility[:, 0, 1]
+    assert (moved <= params.redeploy_rate * 8500 + 1e-6).all()
+    assert np.corrcoef(moved / params.redeploy_rate, want_r1)[0, 1] > 0.5
+    still = replace(params, redeploy_rate=np.zeros(n))
+    state0, _ = combat.step(combat.init_state(still, n), still, {}, 0, MemberRNG(1, 0, n))
+    assert (state0.forces[:, 0, 1] == 0).all()
+    # and, once there, a storms the undefended site (no siege: b's base, and the rate is 0)
+    held = run(params, 3).control.sel(faction="a", region="r1").isel(month=-1)
+    assert (held.values > params.hold_threshold).mean() > 0.9
+    assert (run(still, 3).control.sel(faction="a", region="r1") == 0).all()
+
+
+def test_a_garrison_can_be_stormed_and_a_stronger_attack_storms_it_more_often():
+    """A supplied garrison (b's base: never besieged) falls only to an assault; an attacker with
+    more fighters to commit takes it more often, and takes the site's ground, not a siege's."""
+    n = 300
+
+    def taken(strength):
+        params = _city(
+            n, 7, control0=[[1, 0, 1], [0, 1, 0]], forces0=[[strength, 0, 500], [0, 1500, 0]],
+            base=[[True, False, False], [False, True, False]], access=[[True], [False]],
+            siege_fall_rate=np.zeros(n), recruitment_rate=np.zeros((n, 2)),
+        )  # fmt: skip
+        ds = run(params, 12)
+        assert not (ds.supplied.sel(faction="b", region="r1") == 0).any()  # never cut off
+        held = ds.control.sel(faction="a", region="r1") > params.hold_threshold[:, None]
+        return held.any("month").values.mean()
+
+    weak, strong = taken(2000.0), taken(40000.0)
+    assert strong > weak and strong > 0.5
+
+
+def test_a_cut_off_part_falls_to_besiegers_in_the_neighbouring_part():
+    """Step 6: a cut-off site falls to hostile fighters in the site or any neighbour — here only
+    in the other part of the city, none in the parent."""
+    n = 400
+    params = _city(
+        n, 11, control0=[[1, 1, 0], [0, 0, 1]], forces0=[[0, 800, 0], [0, 0, 3000]],
+        base=[[False, False, False], [False, False, True]], access=[[False], [False]],
+        supply_decay=np.full(n, 0.5), siege_fall_rate=np.full(n, 1.0),
+        offensive_ratio=np.full(n, 1e6), redeploy_rate=np.zeros(n),
+    )  # fmt: skip
+    ds = run(params, 6)
+    assert not ds.supplied.sel(faction="a", region="r1").any()
+    lost = ds.control.sel(faction="b", region="r1").isel(month=-1) > 0.5
+    assert lost.mean() > 0.3  # fell to b, whose fighters are only in r2
+    assert (ds.forces.sel(faction="a", region="r1").isel(month=-1).values[lost.values] == 0).all()
+
+
+def test_cutting_a_corridor_cuts_the_supply_of_the_part_beyond_it():
+    """Chain: supply node x – corridor r2 (a site) – city part r3 (a site); faction b's only route
+    to r3 runs through the corridor, so r3 is supplied while b holds the corridor and cut off,
+    its effectiveness decaying, once a holds it."""
+    n = 20
+    adj = np.zeros((4, 4), bool)
+    for a, b in ((0, 1), (1, 2), (2, 3), (1, 3)):
+        adj[a, b] = adj[b, a] = True
+    structure = chain_structure(4, ["a", "b"], base=np.array([[True] + [False] * 3,
+                                                               [False] * 4]),
+                                access=np.array([[False], [True]]))  # fmt: skip
+    structure.update(
+        adjacency=adj, border_km=adj * 10.0, supply_adjacency=np.array([[False, False, True, False]]),
+        is_site=np.array([False, False, True, True]), parent=np.array([-1, -1, 1, 1]),
+        population=np.array([2e5, 2e5, 0.0, 0.0]),
+    )  # fmt: skip
+    # a holds r0, r1 (the governorate around the city); b holds the corridor r2 and the part r3
+    holds = np.array([[1, 1, 0, 0], [0, 0, 1, 1]], float)
+    x0 = np.array([[5000, 5000, 0, 0], [0, 0, 2000, 3000]], float)
+    params = synthetic(structure, n, 2, control0=np.broadcast_to(holds, (n, 2, 4)).copy(),
+                       forces0=np.broadcast_to(x0, (n, 2, 4)).copy())  # fmt: skip
+    _, open_ = combat.step(combat.init_state(params, n), params, {}, 0, MemberRNG(1, 0, n))
+    assert open_.supplied[:, 1, 3].all()
+    cut = holds.copy()
+    cut[:, 2] = [1, 0]  # a has taken the corridor
+    params = replace(params, control0=np.broadcast_to(cut, (n, 2, 4)).copy())
+    state, closed = combat.step(combat.init_state(params, n), params, {}, 0, MemberRNG(1, 0, n))
+    assert not closed.supplied[:, 1, 3].any()
+    assert np.allclose(state.effectiveness[:, 1, 3], 1 - params.supply_decay)

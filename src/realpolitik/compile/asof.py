@@ -62,7 +62,7 @@ class Geography:
 
 
 def geography(s: Scenario) -> Geography:
-    nodes = s.regions.nodes if s.regions else []
+    nodes = s.map_regions()
     ids = [r.id for r in nodes]
     gov = np.array([r.kind == "governorate" for r in nodes], bool)
     area = np.array([mean(r.area_km2, np.nan) for r in nodes])
@@ -74,7 +74,7 @@ def geography(s: Scenario) -> Geography:
 def control0(s: Scenario, samples, c: Coords, n: int) -> np.ndarray:
     factions, regions = list(c.of("faction")), list(c.of("region"))
     out = np.zeros((n, len(factions), len(regions)))
-    for k, node in enumerate(s.regions.nodes):
+    for k, node in enumerate(s.map_regions()):
         for f in node.control.mean_ if node.control is not None else ():
             out[:, factions.index(f), k] = samples[f"regions.nodes.{node.id}.control.{f}"]
     total = out.sum(axis=1, keepdims=True)

@@ -4,7 +4,8 @@ Structure (shared by all members):
 
 * factions: the scenario's factions, plus ``contested`` when a region's control names it (the
   ``faction`` labels); static factions (``Faction.static``, and ``contested``) never fight;
-* regions: ``regions.nodes`` in file order; adjacency and ``border_km`` from ``regions.adjacency``
+* regions: the map's regions, ``regions.nodes`` in file order without the composites (a divided
+  city is seen as its parts; the trajectory adds the composite back); adjacency and ``border_km`` from ``regions.adjacency``
   plus an edge from each site to its parent; supply nodes and their ``adjacent`` regions from
   ``regions.supply_nodes``; faction f may use node s if f is in s's ``open_to`` or s is in f's
   ``supply_nodes``; bases from ``Faction.bases``;
@@ -50,7 +51,7 @@ def applies(s: Scenario) -> bool:
 def structure(s: Scenario) -> dict:
     """The member-independent Params fields (see the module docstring)."""
     factions = s.combat_factions()
-    nodes, supply = s.regions.nodes, s.regions.supply_nodes
+    nodes, supply = s.map_regions(), s.regions.supply_nodes
     regions = [r.id for r in nodes]
     F, R, S = len(factions), len(regions), len(supply)
     ri = {r: i for i, r in enumerate(regions)}

@@ -308,18 +308,24 @@ def _successions(d: Draws, engines: dict[str, EngineSpec]) -> list[Succession]:
 
 def layout(s: Scenario, coords) -> dict:
     """The trajectory's layout (realpolitik.trajectory.layout and trajectory_attrs arguments)."""
-    nodes = s.regions.nodes if s.regions else []
+    nodes = s.map_regions()
     geo = geography(s) if s.regions else None
+
+    def population(r):
+        return float(as_dist(r.population).mean()) if r.population is not None else None
+
     regions = {
         r.id: {
             "kind": "governorate" if r.kind == "governorate" else "site",
             "parent": r.parent,
             "area": None if np.isnan(geo.area[k]) else float(geo.area[k]),
-            "population": float(as_dist(r.population).mean()) if r.population is not None
-            else None,
+            "population": population(r),
         }
         for k, r in enumerate(nodes)
-    }  # fmt: skip
+    }
+    for r in s.composites():  # after the map's regions (trajectory.composite_weights)
+        regions[r.id] = {"kind": "composite", "parent": r.parent, "parts": list(r.parts),
+                         "area": None, "population": population(r)}  # fmt: skip
     threshold = s.regions.capture_threshold if s.regions else 0.5
     if not isinstance(threshold, float | int | Fixed):
         fail(s.meta.id, "regions.capture_threshold", "must be a fixed value: the trajectory's "

@@ -26,8 +26,10 @@ see :mod:`realpolitik.geo`); S external supply nodes. One call of :func:`step` i
    s_j·min(1, Σ_i g_ij), g_ij = κ_ir·h_ij·feasible_i·π_ij, shared among attackers ∝ g_ij. Shares are
    conserved and stay in [0, 1].
 6. **Sieges**: a site held (> θ) by a cut-off faction falls in the month with probability
-   1 − exp(−λ·(1 − e)) if a hostile faction is in the site or its parent region; its share passes to
-   those besiegers ∝ h·(D_site + D_parent) and its garrison is lost.
+   1 − exp(−λ·(1 − e)) if a hostile faction is in the site or a region adjacent to it (its parent,
+   a neighbouring part of a divided city, a corridor); its share passes to those besiegers
+   ∝ h·(D_site + Σ_{n adjacent} D_n) and its garrison is lost. A site's size does not enter: a
+   site with an area (e.g. the part of a divided city) is besieged like a point site.
 7. **Attrition**: the multi-sided generalised Lanchester law of :mod:`.lanchester` in ``substeps``
    Euler sub-steps, firer multiplier c = e·m.
 8. **Turnover, recruitment and redeployment**: a faction that recruits loses a share δ of its
@@ -36,9 +38,17 @@ see :mod:`realpolitik.geo`); S external supply nodes. One call of :func:`step` i
    r_f·Σ_r population_r·s_fr/δ when it is not fighting; it recruits r_f·Σ_r population_r·s_fr
    fighters a month (r_f per resident it holds: losing populated ground shrinks its recruiting
    base); a fraction
-   of supplied forces, plus the recruits, is re-spread over the supplied regions ∝ G + Σ_j h_fj·X_j
-   (garrisons and enemies to face); cut-off forces stay put, and a faction with no supplied region
-   and no base raises no recruits.
+   of supplied forces, plus the recruits, is re-spread over the supplied regions ∝ the fighters
+   each region asks of f,
+
+       W_fr = G_fr + Σ_j h_fj·X_jr + ρ·depth_r·Σ_j h_fj·s_jr,
+
+   the garrison it needs, the enemies to face, and the enemy-held ground to take: a full-width
+   attack on r needs ρ·depth_r fighters (step 5's frontage bound), so ground an enemy holds draws
+   that many in proportion to its share s_jr, whether or not the enemy has fighters on it (an
+   undefended or emptied site can be stormed). Supplied regions include those next to f's supply
+   network, so f seeks the enemy ground it is supplied next to. Cut-off forces stay put, and a
+   faction with no supplied region and no base raises no recruits.
 
 ``static`` factions (e.g. Israeli-held Golan, or a ``contested`` slot) never fight or change shares.
 
@@ -480,7 +490,8 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
         falls = falls[mm]
         at = np.ix_(mm, np.arange(F), sites)
         ctrl, x, gone = control[at], X[at], np.zeros((mm.size, F, sites.size))
-        around = dfn[at] + dfn[np.ix_(mm, np.arange(F), P.parent[sites])]
+        near = dfn[mm] + dfn[mm] @ P.adjacency.T.astype(float)  # the site and its neighbours
+        around = near[:, :, sites]
         for j in np.nonzero(falls.any(axis=(0, 2)))[0]:
             weight = hostile[mm, :, j, None] * around  # besiegers of j's garrisons
             total = weight.sum(axis=1)
@@ -505,7 +516,8 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     mobile = P.redeploy_rate[col] * X * supplied
     recruits = P.recruitment_rate * (control @ P.population)
     pool = np.maximum(mobile.sum(axis=2) + recruits + reinf, 0.0)
-    want = (garrison + np.matmul(hostile, X)) * supplied
+    ground = P.attack_density[col] * P.depth_km * np.matmul(hostile, control)
+    want = (garrison + np.matmul(hostile, X) + ground) * supplied
     wsum = want.sum(axis=2, keepdims=True)
     for fallback in (X * supplied, np.broadcast_to(P.base, (M, F, R)).astype(float)):
         if (wsum <= 0).any():

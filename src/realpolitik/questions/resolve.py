@@ -10,8 +10,9 @@ Date rules (see :mod:`realpolitik.trajectory` for the month axis):
 Kinds: ``settled`` any in months ≤ by; ``issue_outcome(on)`` ∈ [min, max]; territory (population)
 share = 100·Σ_g w_g·control[f, g] / Σ_g w_g over governorates g (w = ``region_area`` or
 ``region_population``), interpolated, compared with ``op value`` if given; holds = control[f, r] >
-θ at the end of on's month (θ = ``attrs['capture_threshold']``, default 0.5); captures = holds at
-some month of the window and not at the end of the month before it; holds_office = holder index is
+θ at the end of on's month (θ = ``attrs['capture_threshold']``, default 0.5), and for a composite
+region (``region_kind`` 'composite') control[f, p] > θ in every part p; captures = holds at some
+month of the window and not at the end of the month before it (a composite: the last part falls); holds_office = holder index is
 the actor's; aligned = |a−a_with| < |a−a_over| (interpolated); choice = ``acted`` of the course
 ``actor/strategy`` any in the window;
 value: ``persons``/``percent-of-syria`` = stock interpolated on D; ``persons-per-calendar-year`` =
@@ -33,6 +34,7 @@ from ..trajectory import (
     DEFAULT_CAPTURE_THRESHOLD,
     UNITS,
     actor_faction,
+    composite_parts,
     course_label,
     day_fraction,
     first_step,
@@ -127,11 +129,19 @@ class _Reader:
         return values
 
     def held(self, actor: str, region: str) -> xr.DataArray:
+        """(member, month) bool: the actor's faction holds the region (share > θ); a composite
+        when it holds every part."""
         control = self.pick(self.var("control"), "faction", self.faction(actor), "actor")
-        control = self.pick(control, "region", region, "region")
+        self.pick(control, "region", region, "region")
+        parts = composite_parts(self.ds, region)
+        if parts == []:
+            self.fail("region", "composite region without parts in the trajectory (coordinate "
+                      "'region_composite')", region)  # fmt: skip
+        control = control.sel(region=parts or [region])
         if np.isnan(control.values).any():
             self.fail("region", "the trajectory has missing (NaN) control shares", region)
-        return control > float(self.ds.attrs.get("capture_threshold", DEFAULT_CAPTURE_THRESHOLD))
+        theta = float(self.ds.attrs.get("capture_threshold", DEFAULT_CAPTURE_THRESHOLD))
+        return (control > theta).all("region")
 
 
 def resolve(question_or_query, ds: xr.Dataset) -> np.ndarray:

@@ -75,11 +75,19 @@ def briefing(s: Scenario, console: Console) -> None:
         t.add_column("kind")
         for h in holders:
             t.add_column(h, justify="right")
+        by_id = {r.id: r for r in s.regions.nodes}
         for r in s.regions.nodes:
             shares = r.control.mean_ if r.control is not None else {}
+            if r.composite:  # the parts' area-weighted shares
+                parts = [by_id[p] for p in r.parts if p in by_id]
+                area = {p.id: central(p.area_km2) if p.area_km2 is not None else 0 for p in parts}
+                total = sum(area.values()) or 1.0
+                shares = {h: sum(area[p.id] * p.control.mean_.get(h, 0) for p in parts
+                                 if p.control is not None) / total for h in holders}  # fmt: skip
+            kind = r.kind if not r.parent else f"{r.kind} in {r.parent}"
             t.add_row(
                 r.name or r.id,
-                r.kind if not r.parent else f"{r.kind} in {r.parent}",
+                kind if not r.composite else f"{kind}: parts {', '.join(r.parts)}",
                 *[f"{shares.get(h, 0):.2f}" if shares.get(h) else "" for h in holders],
             )
         console.print(t)

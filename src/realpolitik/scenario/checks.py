@@ -93,7 +93,7 @@ def check(s: Scenario) -> Iterator[Finding]:
                 )
             owner.setdefault(m, f.id)
         for j, r in enumerate(f.bases):
-            yield from _ref(("factions", i, "bases", j), r, regions, "region")
+            yield from _map_ref(s, ("factions", i, "bases", j), r)
 
     # relations
     for i, r in enumerate(s.relations):
@@ -317,12 +317,28 @@ def _check_effect(p, e, actors, factions, regions, issues, series_ids) -> Iterat
             yield ((*p, field), f"a {e.kind!r} effect needs `{field}`", None, ())
 
 
+def _map_ref(s: Scenario, path, value) -> Iterator[Finding]:
+    """A region id that must be on the combat map (a governorate or a site, not a composite)."""
+    parts = {r.id: r.parts for r in s.composites()}
+    if value in parts:
+        yield (
+            path,
+            "a composite region is not on the combat map (it has no ground of its own): name "
+            "one of its parts",
+            value,
+            tuple(parts[value]),
+        )
+    else:
+        yield from _ref(path, value, set(s.region_ids()), "region")
+
+
 def _check_regions(s: Scenario, actors, factions) -> Iterator[Finding]:
     nodes = s.regions.nodes
     yield from _dupes(nodes, "regions.nodes")
     by_id = {r.id: r for r in nodes}
     base = ("regions", "nodes")
     holders = factions | {CONTESTED}
+    governorates = tuple(x.id for x in nodes if x.kind == "governorate")
     for i, r in enumerate(nodes):
         if r.kind == "governorate":
             if r.parent is not None:
@@ -332,7 +348,7 @@ def _check_regions(s: Scenario, actors, factions) -> Iterator[Finding]:
                     r.parent,
                     (),
                 )
-            if r.area_km2 is None:
+            if r.area_km2 is None and not r.composite:
                 yield ((*base, i, "area_km2"), "a governorate needs its area", None, ())
         else:
             if r.parent is None or r.parent not in by_id:
@@ -340,11 +356,12 @@ def _check_regions(s: Scenario, actors, factions) -> Iterator[Finding]:
                     (*base, i, "parent"),
                     "a site needs a parent governorate",
                     r.parent,
-                    tuple(x.id for x in nodes if x.kind == "governorate"),
+                    governorates,
                 )
-            elif by_id[r.parent].kind != "governorate":
-                yield ((*base, i, "parent"), "a site's parent must be a governorate", r.parent, ())
-            if r.area_km2 is None and not r.point:
+            elif by_id[r.parent].kind != "governorate" or by_id[r.parent].composite:
+                yield ((*base, i, "parent"), "a site's parent must be a governorate", r.parent,
+                       governorates)  # fmt: skip
+            if r.area_km2 is None and not r.point and not r.composite:
                 yield ((*base, i), "a site needs `area_km2` or `point: true`", r.id, ())
         yield from _bounded((*base, i, "area_km2"), r.area_km2, 0, float("inf"), "an area")
         yield from _bounded((*base, i, "population"), r.population, 0, float("inf"), "a population")
@@ -357,13 +374,13 @@ def _check_regions(s: Scenario, actors, factions) -> Iterator[Finding]:
                         k,
                         tuple(sorted(holders)),
                     )
-    region_ids = set(by_id)
-    supply_ids = {n.id for n in s.regions.supply_nodes}
+    yield from _check_composites(s, by_id)
     for i, adj in enumerate(s.regions.adjacency):
         for f in ("a", "b"):
-            yield from _ref(("regions", "adjacency", i, f), getattr(adj, f), region_ids, "region")
+            yield from _map_ref(s, ("regions", "adjacency", i, f), getattr(adj, f))
+    supply_ids = {n.id for n in s.regions.supply_nodes}
     for i, n in enumerate(s.regions.supply_nodes):
-        if n.id in region_ids:
+        if n.id in by_id:
             yield (
                 ("regions", "supply_nodes", i, "id"),
                 "a supply node id must differ from region ids",
@@ -378,7 +395,7 @@ def _check_regions(s: Scenario, actors, factions) -> Iterator[Finding]:
                 (),
             )
         for j, r in enumerate(n.adjacent):
-            yield from _ref(("regions", "supply_nodes", i, "adjacent", j), r, region_ids, "region")
+            yield from _map_ref(s, ("regions", "supply_nodes", i, "adjacent", j), r)
         for j, f in enumerate(n.open_to):
             yield from _ref(("regions", "supply_nodes", i, "open_to", j), f, factions, "faction")
     for i, f in enumerate(s.factions):
@@ -386,13 +403,68 @@ def _check_regions(s: Scenario, actors, factions) -> Iterator[Finding]:
             yield from _ref(("factions", i, "supply_nodes", j), n, supply_ids, "supply node")
     for i, d in enumerate(s.regions.deployments):
         yield from _ref(("regions", "deployments", i, "faction"), d.faction, factions, "faction")
-        yield from _ref(("regions", "deployments", i, "region"), d.region, region_ids, "region")
+        yield from _map_ref(s, ("regions", "deployments", i, "region"), d.region)
         yield from _bounded(
             ("regions", "deployments", i, "fighters"), d.fighters, 0, float("inf"), "manpower"
         )
     yield from _bounded(
         ("regions", "capture_threshold"), s.regions.capture_threshold, 0, 1, "capture_threshold"
     )
+
+
+_NOT_ON_A_COMPOSITE = {
+    "control": "its control is the area-weighted control of its parts",
+    "area_km2": "its area is the sum of its parts' areas",
+    "point": "its area is the sum of its parts' areas",
+    "depth_km": "the combat engine sees only its parts",
+    "internal_front_km": "the combat engine sees only its parts",
+}
+
+
+def _check_composites(s: Scenario, by_id) -> Iterator[Finding]:
+    """A composite (``parts``): a non-governorate in a governorate, with no ground of its own,
+    made of at least two distinct sites of the same governorate that have an area, each in one
+    composite only."""
+    base = ("regions", "nodes")
+    index = {r.id: i for i, r in enumerate(s.regions.nodes)}
+    sites = tuple(r.id for r in s.regions.nodes if r.kind != "governorate" and not r.composite)
+    owner: dict[str, str] = {}
+    for r in s.composites():
+        i = index[r.id]
+        if r.kind == "governorate":
+            yield ((*base, i, "kind"), "a composite region lies inside a governorate: it cannot "
+                   "be one (give it a site kind and a parent)", r.kind,
+                   ("city", "enclave", "corridor", "site"))  # fmt: skip
+        for name, why in _NOT_ON_A_COMPOSITE.items():
+            value = getattr(r, name)
+            if value is not None and value is not False:
+                shown = value.mean_ if name == "control" else value
+                yield ((*base, i, name), f"a composite region takes no `{name}`: {why}",
+                       shown if name != "point" else True, ())  # fmt: skip
+        if len(r.parts) < 2:
+            yield ((*base, i, "parts"), "a composite region needs at least two parts", r.parts,
+                   sites)  # fmt: skip
+        for j, pid in enumerate(r.parts):
+            path = (*base, i, "parts", j)
+            part = by_id.get(pid)
+            if part is None:
+                yield (path, "unknown part id (a part is a site of the map)", pid, sites)
+                continue
+            if part.kind == "governorate" or part.composite:
+                yield (path, "a part must be a site (not a governorate or a composite)", pid,
+                       sites)  # fmt: skip
+                continue
+            if pid in owner:
+                where = "this composite" if owner[pid] == r.id else f"composite {owner[pid]!r}"
+                yield (path, f"part already listed in {where}", pid, ())
+                continue
+            owner[pid] = r.id
+            if part.parent != r.parent:
+                yield (path, f"a part must lie in the composite's governorate ({r.parent!r}); "
+                       f"its parent is {part.parent!r}", pid, ())  # fmt: skip
+            if part.area_km2 is None:
+                yield (path, "a part needs `area_km2` (the composite's control is weighted by "
+                       "its parts' areas)", pid, ())  # fmt: skip
 
 
 def _check_sources(s: Scenario, sources: set[str]) -> Iterator[Finding]:

@@ -344,6 +344,16 @@ class Region(Sourced):
     internal_front_km: Quantity | None = Field(
         default=None, description="combat: front inside it if shared with an enemy (default √area)"
     )
+    parts: list[Id] | None = Field(
+        default=None,
+        description="a composite region (a divided city): the ids of the sites it is made of. It "
+        "has no ground of its own (no control, area or forces, not on the combat map); its control "
+        "is the area-weighted control of its parts, and a faction holds it when it holds every part",
+    )
+
+    @property
+    def composite(self) -> bool:
+        return self.parts is not None
 
 
 class Adjacency(Strict):
@@ -634,7 +644,17 @@ class Scenario(Strict):
         return {m: f.id for f in self.factions for m in f.members}
 
     def region_ids(self) -> list[str]:
-        return [r.id for r in self.regions.nodes] if self.regions else []
+        """The regions on the combat map (governorates and sites, in file order): the ``region``
+        labels of the drivers. Composite regions are not among them (:meth:`composites`)."""
+        return [r.id for r in self.map_regions()]
+
+    def map_regions(self) -> list[Region]:
+        """The region nodes that hold ground: every node except the composites."""
+        return [r for r in self.regions.nodes if not r.composite] if self.regions else []
+
+    def composites(self) -> list[Region]:
+        """The composite regions (divided cities made of part sites), in file order."""
+        return [r for r in self.regions.nodes if r.composite] if self.regions else []
 
     def combat_factions(self) -> list[str]:
         """The factions, plus ``contested`` when some region's control names it."""
@@ -695,7 +715,7 @@ class Scenario(Strict):
         """Ids by kind, for checking the ids that questions use."""
         return {
             "actor": set(self.actor_ids()),
-            "region": set(self.region_ids()),
+            "region": set(self.region_ids()) | {r.id for r in self.composites()},
             "issue": {i.id for i in self.issues},
             "office": {o.id for o in self.offices},
             "series": {s.id for s in self.series},
