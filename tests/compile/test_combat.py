@@ -5,6 +5,7 @@ input fails at load time with its location."""
 import numpy as np
 import pytest
 
+from realpolitik.compile.asof import geography
 from realpolitik.compile.combat import params as compile_params
 from realpolitik.engines import combat
 from realpolitik.engines import run as run_engine
@@ -53,9 +54,15 @@ def test_flagship_compiles_with_the_right_shapes(flagship):
     np.testing.assert_array_equal(
         P.forces0[:, f, r], samples["regions.deployments.russia@latakia.fighters"]
     )
-    # sites hang off their parents; static factions (israel, contested) are flagged
+    # sites hang off their parents and hold their own residents, their governorate the rest, so
+    # every governorate's residents are counted once; static factions (israel, contested) flagged
+    geo = geography(s)
     for k in np.nonzero(P.is_site)[0]:
-        assert P.adjacency[k, P.parent[k]] and P.population[k] == 0
+        assert P.adjacency[k, P.parent[k]] and P.population[k] >= 0
+    for g in np.nonzero(~P.is_site)[0]:
+        inside = [g, *np.nonzero(P.parent == g)[0]]
+        assert P.population[inside].sum() == pytest.approx(geo.population[g])
+    assert (P.population[P.is_site] > 0).any() and (P.population >= 0).all()
     assert P.static[P.factions.index("israel")] and P.static[P.factions.index("contested")]
 
 

@@ -28,6 +28,7 @@ combat:
   csf_decisiveness: 1
   max_advance_km_day: 1
   attack_density: 100
+  assault_share: 0.25
   offensive_ratio: 3
   garrison_per_capita: 0.005
   garrison_per_front_km: 15

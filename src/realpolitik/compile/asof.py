@@ -71,6 +71,20 @@ def geography(s: Scenario) -> Geography:
     return Geography(area, pop, gov, home)
 
 
+def residents(s: Scenario) -> np.ndarray:
+    """(R,) residents where they live on the map: a site its own ``population`` (0 if none), its
+    governorate the rest (the governorate's population less its sites'). National population
+    shares count the governorates' totals (:class:`Geography`); this split is for what depends on
+    where people are inside a governorate (garrisons, recruitment)."""
+    nodes = s.map_regions()
+    geo = geography(s)
+    own = np.array([mean(r.population) for r in nodes])
+    out = np.where(geo.governorate, geo.population, own)
+    for k in np.nonzero(~geo.governorate)[0]:
+        out[geo.home[k]] -= own[k]
+    return out
+
+
 def control0(s: Scenario, samples, c: Coords, n: int) -> np.ndarray:
     factions, regions = list(c.of("faction")), list(c.of("region"))
     out = np.zeros((n, len(factions), len(regions)))

@@ -11,8 +11,9 @@ Structure (shared by all members):
   ``supply_nodes``; bases from ``Faction.bases``;
 * population, area, depth and internal front: the mean of each quantity (the map is one for all
   members); a governorate's depth and internal front default to √area; a site with an area is
-  treated the same, a point site as a ``combat.site_depth_km`` square; sites hold no population (it
-  is counted in the parent).
+  treated the same, a point site as a ``combat.site_depth_km`` square; a site holds its own
+  ``population`` (its residents) and its governorate the rest (:func:`.asof.residents`): garrisons
+  and recruitment follow where people live, national shares still count governorates.
 
 Per member: control0, forces0 and the hostility matrix are the as_of drivers (:mod:`.asof`);
 attrition a_ij = attrition · X_ref^(1 − p − q_ij), with q_ij = 1 for Deitchman area fire (a
@@ -34,10 +35,10 @@ from ..engines import combat as engine
 from ..errors import fail
 from ..scenario.schema import Scenario
 from . import Draws, EngineSpec
-from .asof import geography, mean
+from .asof import geography, mean, residents
 
 _COEFFICIENTS = (
-    "csf_decisiveness", "max_advance_km_day", "attack_density", "offensive_ratio",
+    "csf_decisiveness", "max_advance_km_day", "attack_density", "assault_share", "offensive_ratio",
     "garrison_per_capita",
     "garrison_per_front_km", "supply_decay", "supply_recovery", "siege_fall_rate", "air_m_max",
     "air_s0", "redeploy_rate", "demobilisation_rate",
@@ -94,7 +95,7 @@ def structure(s: Scenario) -> dict:
         internal_front_km=front,
         depth_km=depth,
         area_km2=area,
-        population=geo.population,
+        population=residents(s),
         is_site=is_site,
         parent=parent,
         guerrilla=np.array([by_id[f].guerrilla if f in by_id else False for f in factions]),

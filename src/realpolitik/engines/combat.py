@@ -13,11 +13,18 @@ see :mod:`realpolitik.geo`); S external supply nodes. One call of :func:`step` i
    finds success rising with force density rather than a sharp threshold — hence coefficients,
    not a rule): holding ties down G = g_pop·population·share + g_front·front_km, where front_km
    sums the borders between a held region and hostile-held neighbours, plus the region's internal
-   front if it is shared with an enemy. Uncommitted U = max(X − G, 0).
+   front if it is shared with an enemy. Uncommitted, and fit to attack,
+   U = min(max(X − G, 0), ω·X) in a governorate: only a share ω of a faction's fighters (assault
+   units, mobile reserves; the rest are local defence forces) can take open ground, whatever the
+   garrison needs; in a site (a city, an enclave, a corridor) U = max(X − G, 0): street by street
+   every fighter present takes part.
 4. **Offensive feasibility** (Mearsheimer 1989, *International Security* 13(4), the 3:1 rule):
    f can attack in r if U > 0, hostile ground is there, and e·m·U ≥ ratio·Σ_j h_fj·e_j·m_j·X_j.
 5. **Ground** (Hirshleifer 1989, *Public Choice* 63): attacker i takes from defender j with
-   contest success π_ij = A_i^k / (A_i^k + D_j^k), A = e·m·U, D = e·m·X. How much ground an attack
+   contest success π_ij = (φ_ij·A_i)^k / ((φ_ij·A_i)^k + D_j^k), A = e·m·U, D = e·m·X, where
+   φ_ij = h_ij·X_j / Σ_l h_il·X_l splits i's strength over the enemies in the region as its fire
+   is split in step 7 (by their ground h·s where none has fighters): a side fighting two enemies
+   in one region does not attack each with its whole force. How much ground an attack
    can cover is bounded by its rate of advance and its frontage: attacker i advances at most v_max
    (km/day; Helmbold 1990, CAA-RP-90-1) over 30.44 days on a frontage of min(depth_r, U_i/ρ) km —
    ρ fighters per km of attack frontage, so a thinly manned side attacks on a narrow front — so its
@@ -37,18 +44,21 @@ see :mod:`realpolitik.geo`); S external supply nodes. One call of :func:`step` i
    not recruit, changes only by reinforcement and withdrawal), so its strength tends to
    r_f·Σ_r population_r·s_fr/δ when it is not fighting; it recruits r_f·Σ_r population_r·s_fr
    fighters a month (r_f per resident it holds: losing populated ground shrinks its recruiting
-   base); a fraction
-   of supplied forces, plus the recruits, is re-spread over the supplied regions ∝ the fighters
-   each region asks of f,
+   base); a fraction of the supplied forces beyond their region's garrison G (garrisons stay),
+   plus the recruits and reinforcements, is sent where the faction is short of what each supplied
+   region needs: ∝ max(W_fr − X'_fr, 0), X' the forces left in place, with
 
-       W_fr = G_fr + Σ_j h_fj·X_jr + ρ·depth_r·Σ_j h_fj·s_jr,
+       W_fr = G_fr + ratio·Σ_j h_fj·X_jr + ρ·depth_r·Σ_j h_fj·s_jr,
 
-   the garrison it needs, the enemies to face, and the enemy-held ground to take: a full-width
-   attack on r needs ρ·depth_r fighters (step 5's frontage bound), so ground an enemy holds draws
-   that many in proportion to its share s_jr, whether or not the enemy has fighters on it (an
-   undefended or emptied site can be stormed). Supplied regions include those next to f's supply
-   network, so f seeks the enemy ground it is supplied next to. Cut-off forces stay put, and a
-   faction with no supplied region and no base raises no recruits.
+   the garrison, the force that makes an attack on the enemies there feasible (step 4's ratio),
+   and the enemy-held ground to take: a full-width attack on r needs ρ·depth_r fighters (step 5's
+   frontage bound), so ground an enemy holds draws that many in proportion to its share s_jr,
+   whether or not the enemy has fighters on it (an undefended or emptied site can be stormed).
+   Reserves go to the fronts where a faction is weakest against what it needs, not thinly
+   everywhere: every shortfall is met in proportion, up to the pool, and what no front needs goes
+   back where the forces are. Supplied regions include those next to f's supply network, so f
+   seeks the enemy ground it is supplied next to. Cut-off forces stay put, and a faction with no
+   supplied region and no base raises no recruits.
 
 ``static`` factions (e.g. Israeli-held Golan, or a ``contested`` slot) never fight or change shares.
 
@@ -65,7 +75,7 @@ border_km                (R, R)     shared border length [km]
 internal_front_km        (R,)       front length inside a region shared with an enemy [km]
 depth_km                 (R,)       depth an advance must cover to take the whole region [km]
 area_km2                 (R,)       area over which the region's ground is contested [km²]
-population               (R,)       residents [persons] (0 for sites: counted in the parent)
+population               (R,)       residents [persons] (a site's own; its governorate the rest)
 is_site                  (R,)       bool, region is a site (can be besieged)
 parent                   (R,)       parent region index, -1 for a governorate
 guerrilla                (F,)       bool, Deitchman area fire against this faction
@@ -80,6 +90,7 @@ p, q                     (M,)       Lanchester exponents: firer, target [–]
 hold_threshold           (M,)       θ, held means share > θ (capture_threshold) [0–1)
 csf_decisiveness         (M,)       Hirshleifer k [–]
 max_advance_km_day       (M,)       v_max [km/day]
+assault_share            (M,)       ω, share of a faction's fighters fit to attack [0–1]
 attack_density           (M,)       ρ, fighters per km of attack frontage [persons/km]
 offensive_ratio          (M,)       local force ratio needed to attack [–] (3:1 rule → 3)
 garrison_per_capita      (M,)       g_pop [fighters per resident held]
@@ -88,7 +99,7 @@ supply_decay             (M,)       effectiveness lost per month cut off [0–1]
 supply_recovery          (M,)       effectiveness regained per month supplied [≥ 0]
 siege_fall_rate          (M,)       λ [per month]
 air_m_max, air_s0        (M,)       air multiplier ceiling [–], sortie scale [sorties per month]
-redeploy_rate            (M,)       ρ, share of supplied forces re-spread per month [0–1]
+redeploy_rate            (M,)       share of supplied forces beyond the garrison re-spread a month
 demobilisation_rate      (M,)       δ, share of a recruiting faction's fighters leaving a month [0–1]
 recruitment_rate         (M, F)     new fighters per month per resident held [1/month]
 substeps                 int        Euler sub-steps per month for attrition
@@ -149,6 +160,7 @@ class Params:
     hold_threshold: np.ndarray = _member()
     csf_decisiveness: np.ndarray = _member()
     max_advance_km_day: np.ndarray = _member()
+    assault_share: np.ndarray = _member()
     attack_density: np.ndarray = _member()
     offensive_ratio: np.ndarray = _member()
     garrison_per_capita: np.ndarray = _member()
@@ -249,6 +261,7 @@ def validate(params: Params) -> None:
     )
     check((P.hold_threshold >= 0) & (P.hold_threshold < 1), "hold_threshold: must be in [0, 1)")
     check((P.redeploy_rate >= 0) & (P.redeploy_rate <= 1), "redeploy_rate: must be in [0, 1]")
+    check((P.assault_share >= 0) & (P.assault_share <= 1), "assault_share: must be in [0, 1]")
     check((P.demobilisation_rate >= 0) & (P.demobilisation_rate <= 1),
           "demobilisation_rate: must be in [0, 1]")  # fmt: skip
     check((P.depth_km > 0) & (P.internal_front_km >= 0) & (P.area_km2 > 0),
@@ -323,7 +336,7 @@ def supply_reach(held, adjacency, sources):
 @numba.njit(parallel=True, fastmath=True, cache=True)
 def _posture(  # pragma: no cover - compiled
     control, X, eff, mult, hostile, indptr, indices, border_km, base, ext, theta,
-    recovery, decay, g_pop, g_front, population, internal_km, ratio, live,
+    recovery, decay, g_pop, g_front, population, internal_km, ratio, live, assault, is_site,
 ):  # fmt: skip
     """Steps 1, 3 and 4 of the module docstring for every member: supply, effectiveness, garrisons,
     uncommitted forces and offensive feasibility. Returns (supplied, e, att, dfn, garrison,
@@ -379,6 +392,8 @@ def _posture(  # pragma: no cover - compiled
                 g = g_pop[m] * population[r] * control[m, f, r] + g_front[m] * front
                 garrison[m, f, r] = g
                 u = max(X[m, f, r] - g, 0.0)
+                if not is_site[r]:
+                    u = min(u, assault[m] * X[m, f, r])
                 att[m, f, r] = e[m, f, r] * mult[m, f, r] * u
                 if u > 0.0 and enemy_here and live[f]:
                     facing = 0.0
@@ -389,19 +404,26 @@ def _posture(  # pragma: no cover - compiled
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True)
-def _ground(control, att, dfn, hostile, feasible, kappa, k):  # pragma: no cover - compiled
+def _ground(control, X, att, dfn, hostile, feasible, kappa, k):  # pragma: no cover - compiled
     """Contest-success transfer of shares (step 5 of the module docstring); kappa (M, F, R) is each
-    attacker's reach."""
+    attacker's reach. Attacker i's strength is split over the enemies in r as its fire is, by
+    φ_ij = h_ij·X_j / Σ_l h_il·X_l (by their ground h_ij·s_j where no enemy has fighters)."""
     M, F, R = control.shape
     out = control.copy()
     for m in numba.prange(M):
         g = np.empty(F)
-        ak = np.empty(F)
+        by_men = np.empty(F)
+        by_ground = np.empty(F)
         for r in range(R):
             attackers = 0
             for i in range(F):
-                ak[i] = att[m, i, r] ** k[m] if feasible[m, i, r] else 0.0
                 attackers += feasible[m, i, r]
+                by_men[i] = 0.0
+                by_ground[i] = 0.0
+                if feasible[m, i, r]:
+                    for j in range(F):
+                        by_men[i] += hostile[m, i, j] * X[m, j, r]
+                        by_ground[i] += hostile[m, i, j] * control[m, j, r]
             if attackers == 0:
                 continue
             for j in range(F):
@@ -412,8 +434,15 @@ def _ground(control, att, dfn, hostile, feasible, kappa, k):  # pragma: no cover
                 total = 0.0
                 for i in range(F):
                     g[i] = 0.0
-                    if feasible[m, i, r] and hostile[m, i, j] > 0.0 and ak[i] + dk > 0.0:
-                        g[i] = kappa[m, i, r] * hostile[m, i, j] * ak[i] / (ak[i] + dk)
+                    if not (feasible[m, i, r] and hostile[m, i, j] > 0.0):
+                        continue
+                    if by_men[i] > 0.0:
+                        share = hostile[m, i, j] * X[m, j, r] / by_men[i]
+                    else:
+                        share = hostile[m, i, j] * sj / by_ground[i]
+                    ak = (att[m, i, r] * share) ** k[m]
+                    if ak + dk > 0.0:
+                        g[i] = kappa[m, i, r] * hostile[m, i, j] * ak / (ak + dk)
                         total += g[i]
                 if total <= 0.0:
                     continue
@@ -463,13 +492,16 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
         control, X, state.effectiveness, mult, hostile, indptr, indices, P.border_km, P.base,
         ext, P.hold_threshold, P.supply_recovery, P.supply_decay, P.garrison_per_capita,
         P.garrison_per_front_km, P.population, P.internal_front_km, P.offensive_ratio, live,
+        P.assault_share, P.is_site,
     )  # fmt: skip
     c = e * mult
 
     # 5. ground
-    frontage = np.minimum(P.depth_km, np.maximum(X - garrison, 0.0) / P.attack_density[col])
+    share = np.where(P.is_site[None, None, :], 1.0, P.assault_share[col])
+    uncommitted = np.minimum(np.maximum(X - garrison, 0.0), share * X)
+    frontage = np.minimum(P.depth_km, uncommitted / P.attack_density[col])
     reach = P.max_advance_km_day[col] * DAYS_PER_MONTH * frontage / P.area_km2
-    control = _ground(control, att, dfn, hostile, feasible, np.minimum(1.0, reach),
+    control = _ground(control, X, att, dfn, hostile, feasible, np.minimum(1.0, reach),
                       P.csf_decisiveness)  # fmt: skip
 
     # 6. sieges (site columns of the members where a garrison falls)
@@ -513,17 +545,25 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     reinf = np.asarray(drivers.get("reinforcements", np.zeros((M, F))), float)
     if "deployments" in drivers:
         X = np.maximum(X + np.asarray(drivers["deployments"], float), 0.0)
-    mobile = P.redeploy_rate[col] * X * supplied
+    mobile = P.redeploy_rate[col] * np.maximum(X - garrison, 0.0) * supplied  # garrisons stay
     recruits = P.recruitment_rate * (control @ P.population)
     pool = np.maximum(mobile.sum(axis=2) + recruits + reinf, 0.0)
     ground = P.attack_density[col] * P.depth_km * np.matmul(hostile, control)
-    want = (garrison + np.matmul(hostile, X) + ground) * supplied
-    wsum = want.sum(axis=2, keepdims=True)
+    need = garrison + P.offensive_ratio[col] * np.matmul(hostile, X) + ground
+    stay = X - mobile
+    short = np.maximum(need - stay, 0.0) * supplied
+    total = short.sum(axis=2, keepdims=True)
+    fill = np.minimum(1.0, pool[..., None] / np.where(total > 0, total, 1.0))
+    sent = short * fill  # every shortfall met in proportion, up to the pool
+    rest = pool - sent.sum(axis=2)
+    back = stay * supplied  # what no front needs goes where the forces are
+    bsum = back.sum(axis=2, keepdims=True)
     for fallback in (X * supplied, np.broadcast_to(P.base, (M, F, R)).astype(float)):
-        if (wsum <= 0).any():
-            want = np.where(wsum > 0, want, fallback)
-            wsum = want.sum(axis=2, keepdims=True)
-    X = X - mobile + np.where(wsum > 0, pool[..., None] * want / np.where(wsum > 0, wsum, 1.0), 0.0)
+        if (bsum <= 0).any():
+            back = np.where(bsum > 0, back, fallback)
+            bsum = back.sum(axis=2, keepdims=True)
+    spread = np.where(bsum > 0, back / np.where(bsum > 0, bsum, 1.0), 0.0)
+    X = stay + sent + rest[..., None] * spread
 
     new = State(control=control, forces=X, effectiveness=e)
     return new, Outputs(

@@ -295,6 +295,21 @@ def check(s: Scenario) -> Iterator[Finding]:
     yield from check_leverage(s)
 
 
+def _check_site_residents(s: Scenario, by_id) -> Iterator[Finding]:
+    """A governorate's sites together hold at most its residents (their upper bounds)."""
+    held: dict[str, float] = {}
+    for r in s.regions.nodes:
+        if r.kind != "governorate" and r.population is not None and r.parent in by_id:
+            held[r.parent] = held.get(r.parent, 0.0) + as_dist(r.population).bounds()[1]
+    for i, r in enumerate(s.regions.nodes):
+        if r.id in held and r.population is not None:
+            low = as_dist(r.population).bounds()[0]
+            if held[r.id] > low:
+                yield (("regions", "nodes", i, "population"),
+                       "its sites' residents exceed the governorate's population",
+                       f"{held[r.id]:g} > {low:g}", ())  # fmt: skip
+
+
 def _check_effect(p, e, actors, factions, regions, issues, series_ids) -> Iterator[Finding]:
     yield from _ref((*p, "actor"), e.actor, actors, "actor")
     yield from _ref((*p, "target"), e.target, actors, "actor")
@@ -375,6 +390,7 @@ def _check_regions(s: Scenario, actors, factions) -> Iterator[Finding]:
                         tuple(sorted(holders)),
                     )
     yield from _check_composites(s, by_id)
+    yield from _check_site_residents(s, by_id)
     for i, adj in enumerate(s.regions.adjacency):
         for f in ("a", "b"):
             yield from _map_ref(s, ("regions", "adjacency", i, f), getattr(adj, f))

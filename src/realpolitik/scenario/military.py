@@ -53,6 +53,9 @@ class CombatModel(Sourced):
         description="fighters per km of attack frontage: a side with U uncommitted fighters "
         "attacks on at most U/attack_density km"
     )
+    assault_share: Quantity = Field(
+        description="share of a faction's fighters fit to attack (assault units, mobile reserves)"
+    )
     offensive_ratio: Quantity = Field(description="local force ratio needed to attack")
     garrison_per_capita: Quantity = Field(description="fighters tied down per resident held")
     garrison_per_front_km: Quantity = Field(description="fighters tied down per km of front")
@@ -79,7 +82,7 @@ _NONNEGATIVE = (
     "attrition", "p", "q", "max_advance_km_day", "garrison_per_capita", "garrison_per_front_km",
     "supply_recovery", "siege_fall_rate", "air_m_max",
 )  # fmt: skip
-_UNIT = ("supply_decay", "redeploy_rate", "demobilisation_rate")
+_UNIT = ("supply_decay", "redeploy_rate", "demobilisation_rate", "assault_share")
 
 
 def _positive(path, q, what) -> Iterator[tuple]:
