@@ -37,9 +37,11 @@ class LeverageSpec:
         """(M, A) the actors' leverage (module docstring)."""
         w = self.weights
         own = w[:, 0, None] * forces_share + w[:, 1, None] * population_share  # (M, F)
-        m, (n_rel, n_act, n_fac) = own.shape[0], self.patron.shape
-        flat = np.maximum(relation_intensity, 0.0) @ self.patron.reshape(n_rel, -1)
-        support = np.minimum(1.0, flat).reshape(m, n_act, n_fac)
+        m, (_, n_act, n_fac) = own.shape[0], self.patron.shape
+        support = np.zeros((m, n_act, n_fac))
+        for k, a, f in zip(*np.nonzero(self.patron), strict=True):  # a handful of relations
+            support[:, a, f] += np.maximum(relation_intensity[:, k], 0.0)
+        np.minimum(support, 1.0, out=support)
         client = 0.5 * (forces_share + population_share)  # (M, F)
         return (
             np.matmul(self.split, own[:, :, None])[:, :, 0]
