@@ -7,8 +7,19 @@ arrivals). Nothing measured after 2015-09-30 is used. Least squares on log resid
 Two fits, the same way: the forecasting fit on every observation to September 2015 (the scenario's
 parameters; its residuals are an in-sample consistency check), and the hold-out fit on the
 observations to March 2015, which predicts those of April – September 2015 beside persistence and a
-linear trend fitted on the same observations. Writes data/population/fit.json and prints the tables
-for FIT.md. Run: ``.venv/bin/python tools/fit_population.py``.
+linear trend fitted on the same observations.
+
+The migrant-network term of the onward (sea) flow is chosen among the candidate forms of
+:data:`FORMS`, each fitted and held out the same way: the engine's own form (the diaspora elasticity
+on the migration prevalence ratio) and two it was compared with, the linear term it replaced and a
+diaspora elasticity on Europe's stock in persons. A candidate other than the engine's runs through
+the engine with β = 0 (no network term of its own) and its network term as the ``onward_factor``
+input, computed each month from the stocks at the start of the month — the same arithmetic as
+inside the engine. Each candidate's forecasting fit is also projected to December 2024 with the
+fighting held at its 2014–15 scope (a stability check, not a forecast: no later data enter).
+
+Writes data/population/fit.json and prints the tables for FIT.md.
+Run: ``.venv/bin/python tools/fit_population.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +33,6 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from realpolitik.engines import population as pop
-from realpolitik.engines import run
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "population"
@@ -45,11 +55,40 @@ FIXED = {
     "civilian_share": 0.234,  # SOHR 2014: 17,790 civilians of 76,021 deaths
     "lebanon_share": 0.10,  # judgement: Lebanon's share of new registrations by early 2015
     "season_peak": 8,
+    # pi*: the prevalence europe / (europe + region) of the scenario's initial stocks (end Sep 2015):
+    # 429,000 Syrian asylum applicants in Europe (UNHCR 24 Sep 2015) over 429,000 + 4,135,000
+    # registered + 53,763 unregistered in the region
+    "prevalence_ref": 0.092902,
 }
-FREE = ("registered0", "displace", "flee", "onward", "network", "season_amplitude", "combat_deaths")
-X0 = np.array([2.4e6, 0.01, 0.02, 0.001, 5.0, 0.3, 4000.0])
+FREE = (
+    "registered0", "displace", "flee", "onward", "network_elasticity", "season_amplitude",
+    "combat_deaths",
+)  # fmt: skip
+NETWORK = FREE.index("network_elasticity")  # the slot of each form's network parameter
+X0 = np.array([2.4e6, 0.01, 0.02, 0.001, 0.5, 0.3, 4000.0])
 LO = np.array([1.8e6, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
-HI = np.array([3.0e6, 0.2, 0.2, 0.05, 2000.0, 0.95, 20000.0])
+HI = np.array([3.0e6, 0.2, 0.2, 0.05, 1.0, 0.95, 20000.0])
+
+
+def _linear(eta, europe, region):
+    """The replaced term 1 + η·europe/region (Massey et al. 1993, as first implemented)."""
+    return 1 + eta * np.divide(europe, region, out=np.zeros_like(europe), where=region > 0)
+
+
+def _stock_elasticity(beta, europe, region):
+    """(europe/europe0)^β: the diaspora elasticity on Europe's stock in persons (Beine, Docquier &
+    Özden 2011's log-linear term, normalised at the fit's initial stock)."""
+    return (europe / FIXED["europe0"]) ** beta
+
+
+# name -> (network parameter, its start, lower and upper bound, multiplier or None for the engine's)
+FORMS = {
+    "prevalence-elasticity": ("beta", 0.5, 0.0, 1.0, None),
+    "linear": ("eta", 5.0, 0.0, 2000.0, _linear),
+    "stock-elasticity": ("beta", 0.5, 0.0, 1.0, _stock_elasticity),
+}
+CHOSEN = "prevalence-elasticity"
+PROJECT_TO = dt.date(2024, 12, 31)  # the flagship's last month
 
 
 def month_pos(date: dt.date) -> float:
@@ -123,8 +162,9 @@ def targets(since: dt.date = START, until: dt.date = CUTOFF):
     return [t for t in out if since <= t[2] <= until]
 
 
-def build(theta) -> pop.Params:
+def build(theta, form: str = CHOSEN) -> pop.Params:
     r0, displace, flee, onward, network, amp, combat = theta
+    beta = network if FORMS[form][4] is None else 0.0
     f = FIXED
     resident0 = f["population_2011"] - r0 - f["idp0"] - f["europe0"] - f["dead0"]
     civ_rate = (
@@ -143,7 +183,8 @@ def build(theta) -> pop.Params:
         catch_up=one(0.0),
         lebanon_share=one(f["lebanon_share"]),
         onward=one(onward),
-        network=one(network),
+        network_elasticity=one(beta),
+        prevalence_ref=one(f["prevalence_ref"]),
         season_amplitude=one(amp),
         civilian_rate=one(civ_rate),
         sohr_coverage=one(1.0),
@@ -158,18 +199,32 @@ def build(theta) -> pop.Params:
     )
 
 
-def history_drivers(combat: float):
-    d = {"fighting_scope": np.array([FIXED["fighting_scope"]]), "combat_losses": np.array([combat])}
-    return lambda t: d
+def simulate(theta, form: str = CHOSEN, n_months: int = N_MONTHS):
+    """Initial stocks (6,), month-end stocks (n_months, 6) and monthly sea arrivals (n_months,) from
+    January 2014, with the fighting held at its 2014–15 scope. A candidate form other than the
+    engine's enters as the ``onward_factor`` input, from the stocks at the start of each month."""
+    params = build(theta, form)
+    g = FORMS[form][4]
+    d = {
+        "fighting_scope": np.array([FIXED["fighting_scope"]]),
+        "combat_losses": np.array([theta[-1]]),
+        "onward_factor": np.ones(1),
+    }
+    state = pop.init_state(params, 1)
+    stocks, arrivals = [], []
+    for month in range(n_months):
+        if g is not None:
+            s = state.stocks.astype(float)
+            d["onward_factor"] = g(theta[NETWORK], s[:, 4], s[:, 2] + s[:, 3])
+        state, out = pop.step(state, params, d, month)
+        stocks.append(out.stocks[0])
+        arrivals.append(out.measures[0, pop.MEASURES.index("sea-arrivals")])
+    return params.initial[0], np.array(stocks), np.array(arrivals)
 
 
-def predict(theta, rows=None):
+def predict(theta, rows=None, form: str = CHOSEN):
     """(label, observed, model, sd) for ``rows`` (default: every target to the cut-off)."""
-    params = build(theta)
-    ds = run(pop, params, 1, N_MONTHS, 0, history_drivers(theta[-1]))
-    init = params.initial[0]
-    stocks = ds.stocks.values[0]  # (month, stock)
-    arrivals = ds.measures.sel(measure="sea-arrivals").values[0]
+    init, stocks, arrivals = simulate(theta, form)
     preds = []
     for label, kind, date, obs, sd in targets() if rows is None else rows:
         pos = month_pos(date)
@@ -187,16 +242,30 @@ def predict(theta, rows=None):
     return preds
 
 
-def residuals(theta, rows=None):
-    return np.array([np.log(v / o) / sd for _, o, v, sd in predict(theta, rows)])
+def residuals(theta, rows=None, form: str = CHOSEN):
+    return np.array([np.log(v / o) / sd for _, o, v, sd in predict(theta, rows, form)])
 
 
-def fit(rows=None):
-    """Least squares of :func:`residuals` from X0 within [LO, HI]."""
+def bounds(form: str = CHOSEN):
+    """Start and bounds of the free parameters, the network slot set by the form."""
+    _, x0, lo, hi, _ = FORMS[form]
+    x, low, high = X0.copy(), LO.copy(), HI.copy()
+    x[NETWORK], low[NETWORK], high[NETWORK] = x0, lo, hi
+    return x, low, high
+
+
+def fit(rows=None, form: str = CHOSEN):
+    """Least squares of :func:`residuals` from the form's start within its bounds."""
+    x0, lo, hi = bounds(form)
     return least_squares(
-        residuals, X0, args=(rows,), bounds=(LO, HI), x_scale=np.abs(X0), method="trf",
+        residuals, x0, args=(rows, form), bounds=(lo, hi), x_scale=np.abs(x0), method="trf",
         diff_step=1e-3,
     )  # fmt: skip
+
+
+def names(form: str = CHOSEN) -> tuple[str, ...]:
+    """The free parameters' names, the network slot named by the form."""
+    return FREE if form == CHOSEN else (*FREE[:NETWORK], FORMS[form][0], *FREE[NETWORK + 1 :])
 
 
 def _series(label: str) -> str:
@@ -231,17 +300,17 @@ def naive_forecasts(train, test):
     return out
 
 
-def holdout():
+def holdout(form: str = CHOSEN):
     """Fit to March 2015, predict April – September 2015 beside persistence and a linear trend.
 
     Also the identifiability of the fit: singular values of the Jacobian of the residuals with
     respect to the relative parameter changes (J·diag θ), relative to the largest."""
     train, test = targets(until=HOLDOUT_FIT_TO), targets(since=HOLDOUT_FIT_TO + dt.timedelta(1))
-    res = fit(train)
+    res = fit(train, form)
     sv = np.linalg.svd(res.jac * res.x[None, :], compute_uv=False)
     rows = []
     for (label, obs, model, _), (persist, trend) in zip(
-        predict(res.x, test), naive_forecasts(train, test), strict=True
+        predict(res.x, test, form), naive_forecasts(train, test), strict=True
     ):
         rows.append(
             {"target": label, "observed": obs, "model": round(model), "persistence": round(persist),
@@ -255,7 +324,7 @@ def holdout():
     return {
         "fit_to": HOLDOUT_FIT_TO.isoformat(),
         "n_fitted": len(train),
-        "free": dict(zip(FREE, map(float, res.x), strict=True)),
+        "free": dict(zip(names(form), map(float, res.x), strict=True)),
         "relative_singular_values": [float(v) for v in sv / sv[0]],
         "rows": rows,
         "mean_abs_log_error": {
@@ -267,9 +336,52 @@ def holdout():
     }
 
 
+def project(theta, form: str = CHOSEN):
+    """A fitted form run on to December 2024 with the fighting held at its 2014–15 scope: sea
+    arrivals by calendar year, and the stocks in Europe and in the region at the end of 2024.
+    A stability check of the form's extrapolation (no data after the cut-off enter)."""
+    n = (PROJECT_TO.year - START.year) * 12 + PROJECT_TO.month - START.month + 1
+    _, stocks, arrivals = simulate(theta, form, n)
+    years = range(2016, PROJECT_TO.year + 1)
+    per_year = {
+        str(y): float(arrivals[(y - START.year) * 12 : (y - START.year + 1) * 12].sum())
+        for y in years
+    }
+    return {
+        "sea_arrivals_by_year": per_year,
+        "europe_end": int(stocks[-1, 4]),
+        "region_end": int(stocks[-1, 2] + stocks[-1, 3]),
+        "peak_year": max(per_year, key=per_year.get),
+    }
+
+
+def candidates(chosen_theta, chosen_cost, chosen_holdout):
+    """Every form of :data:`FORMS`: forecasting-fit parameters and cost, hold-out errors and the
+    projection (the chosen form's fits are passed in, not recomputed)."""
+    out = {}
+    for form in FORMS:
+        if form == CHOSEN:
+            theta, cost, h = chosen_theta, chosen_cost, chosen_holdout
+        else:
+            theta = fit(form=form).x
+            cost = float(0.5 * np.sum(residuals(theta, form=form) ** 2))
+            h = holdout(form)
+        out[form] = {
+            "free": dict(zip(names(form), map(float, theta), strict=True)),
+            "cost": cost,
+            "holdout_free": h["free"],
+            "holdout_model": {r["target"]: r["model"] for r in h["rows"]},
+            "mean_abs_log_error": h["mean_abs_log_error"],
+            "projection": project(theta, form),
+        }
+    return out
+
+
 def main():
     theta = fit().x
     rows = predict(theta)
+    cost = float(0.5 * np.sum(residuals(theta) ** 2))
+    held = holdout()
     result = {
         "free": dict(zip(FREE, map(float, theta), strict=True)),
         "fixed": FIXED,
@@ -280,8 +392,10 @@ def main():
             {"target": lab, "observed": o, "model": round(v), "rel_error": v / o - 1, "rel_sd": sd}
             for lab, o, v, sd in rows
         ],
-        "cost": float(0.5 * np.sum(residuals(theta) ** 2)),
-        "holdout": holdout(),
+        "cost": cost,
+        "holdout": held,
+        "chosen_form": CHOSEN,
+        "candidates": candidates(theta, cost, held),
     }
     (DATA / "fit.json").write_text(json.dumps(result, indent=1) + "\n")
     for k, v in result["free"].items():
@@ -306,6 +420,32 @@ def main():
             f"| {pct(r['trend'], o)} |"
         )
     print(" ".join(f"{k} {v:.3f}" for k, v in h["mean_abs_log_error"].items()))
+    print(
+        "candidates: form | fitted network | cost | hold-out network | hold-out sea errors | mean"
+    )
+    for form, c in result["candidates"].items():
+        key = names(form)[NETWORK]
+        sea = [
+            f"{100 * (c['holdout_model'][r['target']] / r['observed'] - 1):+.1f} %"
+            for r in h["rows"]
+            if r["target"].startswith("sea")
+        ]
+        e = c["mean_abs_log_error"]
+        print(
+            f"| {form} | {key} {c['free'][key]:.4g} (o {c['free']['onward']:.4g}) | {c['cost']:.3f} "
+            f"| {key} {c['holdout_free'][key]:.4g} | {', '.join(sea)} | {e['model']:.3f} "
+            f"| {e['model_where_trend']:.3f} |"
+        )
+    print(
+        "projection (F held): form | sea arrivals 2016 | peak year | 2024 | Europe, region end 2024"
+    )
+    for form, c in result["candidates"].items():
+        pr = c["projection"]
+        a, peak = pr["sea_arrivals_by_year"], pr["peak_year"]
+        print(
+            f"| {form} | {a['2016'] / 1e6:.2f} M | {a[peak] / 1e6:.2f} M ({peak}) "
+            f"| {a['2024'] / 1e6:.2f} M | {pr['europe_end'] / 1e6:.2f} M, {pr['region_end'] / 1e6:.2f} M |"
+        )
 
 
 if __name__ == "__main__":
