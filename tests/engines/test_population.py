@@ -260,8 +260,9 @@ def test_candidate_forms_run_through_the_engine_as_its_own_form_does():
 
 def test_network_form_comparison_is_stored():
     """fit.json's comparison of network forms (FIT.md, 'Network form'; quoted in the README) is
-    what the tool computes: each candidate's fitted parameters, hold-out predictions and errors and
-    its projection; the engine's form is the chosen one."""
+    what the tool computes: each candidate's fitted parameters, hold-out predictions and errors (from
+    the default start and across the ridge of starts) and its projection, and the profile of the
+    chosen form's elasticity; the engine's form is the chosen one."""
     mod = _fit_module()
     stored = json.loads(FIT.read_text())
     assert stored["chosen_form"] == mod.CHOSEN and mod.FORMS[mod.CHOSEN][4] is None
@@ -276,3 +277,9 @@ def test_network_form_comparison_is_stored():
         assert c["mean_abs_log_error"] == pytest.approx(s["mean_abs_log_error"], rel=1e-9), form
         for k, v in c["free"].items():
             assert v == pytest.approx(s["free"][k], rel=1e-9), (form, k)
+        for a, b in zip(c["holdout_ridge"], s["holdout_ridge"], strict=True):
+            assert a["start"] == b["start"], form
+            for k in ("cost", "network", "season_amplitude", "mean_abs_log_error"):
+                assert a[k] == pytest.approx(b[k], rel=1e-9), (form, a["start"], k)
+    for a, b in zip(mod.profile(), stored["profile"], strict=True):
+        assert a == pytest.approx(b, rel=1e-9)
