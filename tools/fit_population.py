@@ -7,8 +7,19 @@ arrivals). Nothing measured after 2015-09-30 is used. Least squares on log resid
 Two fits, the same way: the forecasting fit on every observation to September 2015 (the scenario's
 parameters; its residuals are an in-sample consistency check), and the hold-out fit on the
 observations to March 2015, which predicts those of April – September 2015 beside persistence and a
-linear trend fitted on the same observations. Writes data/population/fit.json and prints the tables
-for FIT.md. Run: ``.venv/bin/python tools/fit_population.py``.
+linear trend fitted on the same observations.
+
+The migrant-network term of the onward (sea) flow is chosen among the candidate forms of
+:data:`FORMS`, each fitted and held out the same way: the engine's own form (the diaspora elasticity
+on the migration prevalence ratio) and two it was compared with, the linear term it replaced and a
+diaspora elasticity on Europe's stock in persons. A candidate other than the engine's runs through
+the engine with β = 0 (no network term of its own) and its network term as the ``onward_factor``
+input, computed each month from the stocks at the start of the month — the same arithmetic as
+inside the engine. Each candidate's forecasting fit is also projected to December 2024 with the
+fighting held at its 2014–15 scope (a stability check, not a forecast: no later data enter).
+
+Writes data/population/fit.json and prints the tables for FIT.md.
+Run: ``.venv/bin/python tools/fit_population.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +33,6 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from realpolitik.engines import population as pop
-from realpolitik.engines import run
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "population"
@@ -45,11 +55,51 @@ FIXED = {
     "civilian_share": 0.234,  # SOHR 2014: 17,790 civilians of 76,021 deaths
     "lebanon_share": 0.10,  # judgement: Lebanon's share of new registrations by early 2015
     "season_peak": 8,
+    # pi*: the prevalence europe / (europe + region) at the cut-off from sourced counts: 429,000
+    # Syrian asylum applicants in Europe (UNHCR, 24 Sep 2015) over 429,000 + 4,135,000 registered in
+    # the region (UNHCR's 4,013,000 of 9 Jul 2015 + 2.7 months at +45,000; the scenario's initial
+    # stocks). The onward rate o is the rate per refugee at this prevalence.
+    "prevalence_ref": 0.093996,
 }
-FREE = ("registered0", "displace", "flee", "onward", "network", "season_amplitude", "combat_deaths")
-X0 = np.array([2.4e6, 0.01, 0.02, 0.001, 5.0, 0.3, 4000.0])
+FREE = (
+    "registered0", "displace", "flee", "onward", "network_elasticity", "season_amplitude",
+    "combat_deaths",
+)  # fmt: skip
+NETWORK = FREE.index("network_elasticity")  # the slot of each form's network parameter
+X0 = np.array([2.4e6, 0.01, 0.02, 0.001, 0.5, 0.3, 4000.0])
 LO = np.array([1.8e6, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
-HI = np.array([3.0e6, 0.2, 0.2, 0.05, 2000.0, 0.95, 20000.0])
+HI = np.array([3.0e6, 0.2, 0.2, 0.05, 1.0, 0.95, 20000.0])
+
+
+def _linear(eta, europe, region):
+    """The replaced term 1 + η·europe/region (Massey et al. 1993, as first implemented)."""
+    return 1 + eta * np.divide(europe, region, out=np.zeros_like(europe), where=region > 0)
+
+
+def _stock_elasticity(beta, europe, region):
+    """(europe/europe0)^β: the diaspora elasticity on Europe's stock in persons (Beine, Docquier &
+    Özden 2011's log-linear term, normalised at the fit's initial stock)."""
+    return (europe / FIXED["europe0"]) ** beta
+
+
+# name -> (network parameter, its start, lower and upper bound, multiplier or None for the engine's)
+FORMS = {
+    "prevalence-elasticity": ("beta", 0.5, 0.0, 1.0, None),
+    "linear": ("eta", 5.0, 0.0, 2000.0, _linear),
+    "stock-elasticity": ("beta", 0.5, 0.0, 1.0, _stock_elasticity),
+}
+# The hold-out fit's sea arrivals rest on one observation (2014's total) for three parameters (o,
+# the network parameter, the seasonal amplitude): a ridge of equally good fits. Each form is also
+# held out from these starts of its network parameter × those of the amplitude, to show the spread.
+RIDGE_STARTS = {
+    "prevalence-elasticity": (0.2, 0.5, 0.9),
+    "linear": (5.0, 50.0, 300.0),
+    "stock-elasticity": (0.2, 0.5, 0.9),
+}
+RIDGE_AMPLITUDES = (0.3, 0.6, 0.9)
+PROFILE = (0.2, 0.4, 0.6, 0.8, 1.0)  # elasticities at which the forecasting fit is profiled
+CHOSEN = "prevalence-elasticity"
+PROJECT_TO = dt.date(2024, 12, 31)  # the flagship's last month
 
 
 def month_pos(date: dt.date) -> float:
@@ -123,8 +173,9 @@ def targets(since: dt.date = START, until: dt.date = CUTOFF):
     return [t for t in out if since <= t[2] <= until]
 
 
-def build(theta) -> pop.Params:
+def build(theta, form: str = CHOSEN) -> pop.Params:
     r0, displace, flee, onward, network, amp, combat = theta
+    beta = network if FORMS[form][4] is None else 0.0
     f = FIXED
     resident0 = f["population_2011"] - r0 - f["idp0"] - f["europe0"] - f["dead0"]
     civ_rate = (
@@ -143,7 +194,8 @@ def build(theta) -> pop.Params:
         catch_up=one(0.0),
         lebanon_share=one(f["lebanon_share"]),
         onward=one(onward),
-        network=one(network),
+        network_elasticity=one(beta),
+        prevalence_ref=one(f["prevalence_ref"]),
         season_amplitude=one(amp),
         civilian_rate=one(civ_rate),
         sohr_coverage=one(1.0),
@@ -158,18 +210,32 @@ def build(theta) -> pop.Params:
     )
 
 
-def history_drivers(combat: float):
-    d = {"fighting_scope": np.array([FIXED["fighting_scope"]]), "combat_losses": np.array([combat])}
-    return lambda t: d
+def simulate(theta, form: str = CHOSEN, n_months: int = N_MONTHS):
+    """Initial stocks (6,), month-end stocks (n_months, 6) and monthly sea arrivals (n_months,) from
+    January 2014, with the fighting held at its 2014–15 scope. A candidate form other than the
+    engine's enters as the ``onward_factor`` input, from the stocks at the start of each month."""
+    params = build(theta, form)
+    g = FORMS[form][4]
+    d = {
+        "fighting_scope": np.array([FIXED["fighting_scope"]]),
+        "combat_losses": np.array([theta[-1]]),
+        "onward_factor": np.ones(1),
+    }
+    state = pop.init_state(params, 1)
+    stocks, arrivals = [], []
+    for month in range(n_months):
+        if g is not None:
+            s = state.stocks.astype(float)
+            d["onward_factor"] = g(theta[NETWORK], s[:, 4], s[:, 2] + s[:, 3])
+        state, out = pop.step(state, params, d, month)
+        stocks.append(out.stocks[0])
+        arrivals.append(out.measures[0, pop.MEASURES.index("sea-arrivals")])
+    return params.initial[0], np.array(stocks), np.array(arrivals)
 
 
-def predict(theta, rows=None):
+def predict(theta, rows=None, form: str = CHOSEN):
     """(label, observed, model, sd) for ``rows`` (default: every target to the cut-off)."""
-    params = build(theta)
-    ds = run(pop, params, 1, N_MONTHS, 0, history_drivers(theta[-1]))
-    init = params.initial[0]
-    stocks = ds.stocks.values[0]  # (month, stock)
-    arrivals = ds.measures.sel(measure="sea-arrivals").values[0]
+    init, stocks, arrivals = simulate(theta, form)
     preds = []
     for label, kind, date, obs, sd in targets() if rows is None else rows:
         pos = month_pos(date)
@@ -187,16 +253,31 @@ def predict(theta, rows=None):
     return preds
 
 
-def residuals(theta, rows=None):
-    return np.array([np.log(v / o) / sd for _, o, v, sd in predict(theta, rows)])
+def residuals(theta, rows=None, form: str = CHOSEN):
+    return np.array([np.log(v / o) / sd for _, o, v, sd in predict(theta, rows, form)])
 
 
-def fit(rows=None):
-    """Least squares of :func:`residuals` from X0 within [LO, HI]."""
+def bounds(form: str = CHOSEN):
+    """Start and bounds of the free parameters, the network slot set by the form."""
+    _, x0, lo, hi, _ = FORMS[form]
+    x, low, high = X0.copy(), LO.copy(), HI.copy()
+    x[NETWORK], low[NETWORK], high[NETWORK] = x0, lo, hi
+    return x, low, high
+
+
+def fit(rows=None, form: str = CHOSEN, start=None):
+    """Least squares of :func:`residuals` from the form's start (or ``start``) within its bounds."""
+    x0, lo, hi = bounds(form)
+    x0 = x0 if start is None else np.asarray(start, float)
     return least_squares(
-        residuals, X0, args=(rows,), bounds=(LO, HI), x_scale=np.abs(X0), method="trf",
+        residuals, x0, args=(rows, form), bounds=(lo, hi), x_scale=np.abs(x0), method="trf",
         diff_step=1e-3,
     )  # fmt: skip
+
+
+def names(form: str = CHOSEN) -> tuple[str, ...]:
+    """The free parameters' names, the network slot named by the form."""
+    return FREE if form == CHOSEN else (*FREE[:NETWORK], FORMS[form][0], *FREE[NETWORK + 1 :])
 
 
 def _series(label: str) -> str:
@@ -231,17 +312,22 @@ def naive_forecasts(train, test):
     return out
 
 
-def holdout():
+def split():
+    """The hold-out's training rows (to March 2015) and test rows (April – September 2015)."""
+    return targets(until=HOLDOUT_FIT_TO), targets(since=HOLDOUT_FIT_TO + dt.timedelta(1))
+
+
+def holdout(form: str = CHOSEN):
     """Fit to March 2015, predict April – September 2015 beside persistence and a linear trend.
 
     Also the identifiability of the fit: singular values of the Jacobian of the residuals with
     respect to the relative parameter changes (J·diag θ), relative to the largest."""
-    train, test = targets(until=HOLDOUT_FIT_TO), targets(since=HOLDOUT_FIT_TO + dt.timedelta(1))
-    res = fit(train)
+    train, test = split()
+    res = fit(train, form)
     sv = np.linalg.svd(res.jac * res.x[None, :], compute_uv=False)
     rows = []
     for (label, obs, model, _), (persist, trend) in zip(
-        predict(res.x, test), naive_forecasts(train, test), strict=True
+        predict(res.x, test, form), naive_forecasts(train, test), strict=True
     ):
         rows.append(
             {"target": label, "observed": obs, "model": round(model), "persistence": round(persist),
@@ -255,7 +341,7 @@ def holdout():
     return {
         "fit_to": HOLDOUT_FIT_TO.isoformat(),
         "n_fitted": len(train),
-        "free": dict(zip(FREE, map(float, res.x), strict=True)),
+        "free": dict(zip(names(form), map(float, res.x), strict=True)),
         "relative_singular_values": [float(v) for v in sv / sv[0]],
         "rows": rows,
         "mean_abs_log_error": {
@@ -267,9 +353,91 @@ def holdout():
     }
 
 
+def ridge(form: str = CHOSEN):
+    """The hold-out fit from every start of :data:`RIDGE_STARTS` × :data:`RIDGE_AMPLITUDES`: its
+    training cost, fitted network parameter and amplitude, and mean |log error| on the test rows."""
+    train, test = split()
+    out = []
+    for net in RIDGE_STARTS[form]:
+        for amp in RIDGE_AMPLITUDES:
+            x0 = bounds(form)[0]
+            x0[NETWORK], x0[FREE.index("season_amplitude")] = net, amp
+            res = fit(train, form, x0)
+            err = np.mean([abs(np.log(v / o)) for _, o, v, _ in predict(res.x, test, form)])
+            out.append(
+                {"start": [net, amp], "cost": float(res.cost), "network": float(res.x[NETWORK]),
+                 "season_amplitude": float(res.x[FREE.index("season_amplitude")]),
+                 "mean_abs_log_error": float(err)}
+            )  # fmt: skip
+    return out
+
+
+def profile():
+    """The forecasting fit of the engine's form with its elasticity β held at each value of
+    :data:`PROFILE`: the cost (−log-likelihood under the stated relative sds, up to a constant) and
+    the fitted onward rate o. Costs within 1.92 of the best bound a 95 % likelihood-ratio interval."""
+    out = []
+    x0, lo, hi = bounds()
+    for beta in PROFILE:
+        start, low, high = x0.copy(), lo.copy(), hi.copy()
+        start[NETWORK], low[NETWORK], high[NETWORK] = beta, beta - 1e-9, beta + 1e-9
+        res = least_squares(
+            residuals, start, args=(None, CHOSEN), bounds=(low, high), x_scale=np.abs(x0),
+            method="trf", diff_step=1e-3,
+        )  # fmt: skip
+        out.append(
+            {"beta": beta, "cost": float(res.cost), "onward": float(res.x[FREE.index("onward")])}
+        )
+    return out
+
+
+def project(theta, form: str = CHOSEN):
+    """A fitted form run on to December 2024 with the fighting held at its 2014–15 scope: sea
+    arrivals by calendar year, and the stocks in Europe and in the region at the end of 2024.
+    A stability check of the form's extrapolation (no data after the cut-off enter)."""
+    n = (PROJECT_TO.year - START.year) * 12 + PROJECT_TO.month - START.month + 1
+    _, stocks, arrivals = simulate(theta, form, n)
+    years = range(2016, PROJECT_TO.year + 1)
+    per_year = {
+        str(y): float(arrivals[(y - START.year) * 12 : (y - START.year + 1) * 12].sum())
+        for y in years
+    }
+    return {
+        "sea_arrivals_by_year": per_year,
+        "europe_end": int(stocks[-1, 4]),
+        "region_end": int(stocks[-1, 2] + stocks[-1, 3]),
+        "peak_year": max(per_year, key=per_year.get),
+    }
+
+
+def candidates(chosen_theta, chosen_cost, chosen_holdout):
+    """Every form of :data:`FORMS`: forecasting-fit parameters and cost, hold-out errors and the
+    projection (the chosen form's fits are passed in, not recomputed)."""
+    out = {}
+    for form in FORMS:
+        if form == CHOSEN:
+            theta, cost, h = chosen_theta, chosen_cost, chosen_holdout
+        else:
+            theta = fit(form=form).x
+            cost = float(0.5 * np.sum(residuals(theta, form=form) ** 2))
+            h = holdout(form)
+        out[form] = {
+            "free": dict(zip(names(form), map(float, theta), strict=True)),
+            "cost": cost,
+            "holdout_free": h["free"],
+            "holdout_model": {r["target"]: r["model"] for r in h["rows"]},
+            "mean_abs_log_error": h["mean_abs_log_error"],
+            "holdout_ridge": ridge(form),
+            "projection": project(theta, form),
+        }
+    return out
+
+
 def main():
     theta = fit().x
     rows = predict(theta)
+    cost = float(0.5 * np.sum(residuals(theta) ** 2))
+    held = holdout()
     result = {
         "free": dict(zip(FREE, map(float, theta), strict=True)),
         "fixed": FIXED,
@@ -280,8 +448,11 @@ def main():
             {"target": lab, "observed": o, "model": round(v), "rel_error": v / o - 1, "rel_sd": sd}
             for lab, o, v, sd in rows
         ],
-        "cost": float(0.5 * np.sum(residuals(theta) ** 2)),
-        "holdout": holdout(),
+        "cost": cost,
+        "holdout": held,
+        "chosen_form": CHOSEN,
+        "candidates": candidates(theta, cost, held),
+        "profile": profile(),
     }
     (DATA / "fit.json").write_text(json.dumps(result, indent=1) + "\n")
     for k, v in result["free"].items():
@@ -306,6 +477,40 @@ def main():
             f"| {pct(r['trend'], o)} |"
         )
     print(" ".join(f"{k} {v:.3f}" for k, v in h["mean_abs_log_error"].items()))
+    print(
+        "candidates: form | fitted network (o) | cost | hold-out network | hold-out sea errors "
+        "| mean |log error| (4 with a trend) | range over the ridge starts (training costs)"
+    )
+    for form, c in result["candidates"].items():
+        key = names(form)[NETWORK]
+        sea = [
+            f"{100 * (c['holdout_model'][r['target']] / r['observed'] - 1):+.1f} %"
+            for r in h["rows"]
+            if r["target"].startswith("sea")
+        ]
+        e = c["mean_abs_log_error"]
+        errs = [r["mean_abs_log_error"] for r in c["holdout_ridge"]]
+        costs = [r["cost"] for r in c["holdout_ridge"]]
+        nets = [r["network"] for r in c["holdout_ridge"]]
+        print(
+            f"| {form} | {key} {c['free'][key]:.4g} (o {c['free']['onward']:.4g}) | {c['cost']:.3f} "
+            f"| {key} {c['holdout_free'][key]:.4g} | {', '.join(sea)} | {e['model']:.3f} "
+            f"({e['model_where_trend']:.3f}) | {min(errs):.3f}–{max(errs):.3f} ({key} "
+            f"{min(nets):.3g}–{max(nets):.3g}; costs {min(costs):.4f}–{max(costs):.4f}) |"
+        )
+    print("profile of the elasticity: beta | cost | o")
+    for r in result["profile"]:
+        print(f"| {r['beta']:.1f} | {r['cost']:.3f} | {r['onward']:.5f} |")
+    print(
+        "projection (F held): form | sea arrivals 2016 | peak year | 2024 | Europe, region end 2024"
+    )
+    for form, c in result["candidates"].items():
+        pr = c["projection"]
+        a, peak = pr["sea_arrivals_by_year"], pr["peak_year"]
+        print(
+            f"| {form} | {a['2016'] / 1e6:.2f} M | {a[peak] / 1e6:.2f} M ({peak}) "
+            f"| {a['2024'] / 1e6:.2f} M | {pr['europe_end'] / 1e6:.2f} M, {pr['region_end'] / 1e6:.2f} M |"
+        )
 
 
 if __name__ == "__main__":

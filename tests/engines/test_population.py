@@ -24,7 +24,8 @@ def params(m, **kw):
         catch_up=0.05,
         lebanon_share=0.2,
         onward=0.002,
-        network=50.0,
+        network_elasticity=0.7,
+        prevalence_ref=0.1,
         season_amplitude=0.5,
         civilian_rate=1e-4,
         sohr_coverage=0.7,
@@ -150,3 +151,135 @@ def test_holdout_model_beats_persistence_fitted_on_the_same_months(holdout):
     is below persistence's, both built from the observations to March 2015 (FIT.md)."""
     err = holdout["mean_abs_log_error"]
     assert err["model"] < err["persistence"]
+
+
+# --- the migrant-network term: a diaspora elasticity on the migration prevalence ratio -------------
+
+
+def test_network_term_is_monotone_concave_and_bounded_in_the_prevalence():
+    """(π/π*)^β with π = europe / (europe + region): for every elasticity 0 ≤ β ≤ 1 it rises with
+    Europe's stock, is concave in π, and never exceeds (1/π*)^β however large europe/region grows."""
+    beta = np.linspace(0.0, 1.0, 11)[:, None]  # one row per elasticity, batched
+    ref = 0.09
+    region = 4e6
+    europe = region * np.logspace(-4, 9, 400)[None, :]  # europe/region from 1e-4 to 1e9
+    g = pop.network_multiplier(europe, region, beta, ref)
+    assert np.all(np.diff(g, axis=1) >= 0)
+    assert np.all(g <= (1 / ref) ** beta * (1 + 1e-12))
+    prevalence = np.linspace(0, 1, 201)[None, :]
+    h = pop.network_multiplier(prevalence, 1 - prevalence, beta, ref)
+    np.testing.assert_allclose(h, (prevalence / ref) ** beta)
+    assert np.all(np.diff(h[1:], n=2, axis=1) <= 1e-12)  # β = 0 is flat; β ≤ 1 concave
+    assert np.all(pop.network_multiplier(0.0, 0.0, beta, ref)[1:] == 0)  # no one outside Syria
+
+
+def _onward_flow(p, europe, region, month=0):
+    """The onward flow of one step from stocks with the given Europe and region (all registered)."""
+    m = europe.shape[0]
+    init = np.zeros((m, 6), np.int64)
+    init[:, 2], init[:, 4] = region, europe
+    q = pop.Params(**{**p.__dict__, "initial": init})
+    _, out = pop.step(pop.init_state(q, m), q, drivers(m, scope=0.0, losses=0.0)(month), month)
+    return out.flows[:, pop.FLOWS.index("onward")]
+
+
+def test_europe_growth_rate_from_onward_movement_falls_as_europe_grows():
+    """At a fixed region, the onward flow rises with Europe's stock but Europe's proportional
+    growth onward/europe falls, toward 0 since the flow stays below the full network's
+    o·(1/π*)^β·region — the network cannot make Europe's stock grow exponentially (the linear term
+    1 + η·europe/region it replaced gave onward/europe a floor of o·η·s)."""
+    europe = np.rint(np.logspace(4, 9, 60)).astype(np.int64)
+    region = 4_000_000
+    for beta in (0.4, 0.7, 1.0):
+        p = params(len(europe), network_elasticity=beta, onward=0.01, season_amplitude=0.0)
+        flow = _onward_flow(p, europe, region)
+        assert np.all(np.diff(flow) >= 0), beta
+        growth = flow / europe
+        assert np.all(np.diff(growth) < 0), beta
+        cap = 0.01 * (1 / p.prevalence_ref) ** beta * region  # the full network's flow
+        assert np.all(flow <= np.ceil(cap)), beta  # so onward/europe <= cap/europe -> 0
+
+
+def test_onward_rate_per_refugee_is_bounded_by_the_full_network():
+    """However the stocks stand, the month's onward flow is at most o·(1/π*)^β·s·φ of the region."""
+    m = 200
+    rng = np.random.default_rng(3)  # fixture values only
+    beta = rng.uniform(0, 1, m)
+    p = params(m, network_elasticity=0.0, onward=0.02, season_amplitude=0.9)
+    p = pop.Params(**{**p.__dict__, "network_elasticity": beta})
+    europe = rng.integers(0, 10**9, m)
+    region = rng.integers(1, 10**7, m)
+    for month in range(12):
+        flow = _onward_flow(p, europe, region, month)
+        moy = (p.start_month_of_year - 1 + month) % 12 + 1
+        season = 1 + 0.9 * np.cos(2 * np.pi * (moy - p.season_peak) / 12)
+        cap = 0.02 * (1 / p.prevalence_ref) ** beta * season * region
+        assert np.all(flow <= np.ceil(cap))
+
+
+def test_flagship_members_onward_rates_stay_bounded_and_europe_growth_slows():
+    """The flagship's sampled population parameters, run alone for its 111 months with fighting
+    everywhere (scope 1) and no deal: in every member and month the onward flow is at most
+    o·(1/π*)^β·s of the region, and Europe's proportional growth from onward movement (per unit of
+    seasonality) is lower in the last year than in the first (the linear term kept it near o·η)."""
+    from realpolitik.compile import draws
+    from realpolitik.compile import population as compile_population
+    from realpolitik.rng import MemberRNG
+    from realpolitik.scenario import load_scenario
+
+    s = load_scenario(ROOT / "scenarios" / "syria-2015.yaml")
+    m = 64
+    p = compile_population.params(draws(s, MemberRNG(5, 0, m)))
+    months = 111
+    ds = run(pop, p, m, months, 0, drivers(m, scope=1.0, losses=0.0))
+    onward = ds.flows.sel(flow="onward").values.astype(float)  # (member, month)
+    before = np.concatenate([p.initial[:, None, :], ds.stocks.values[:, :-1]], 1)
+    europe, region = before[..., 4], before[..., 2] + before[..., 3]
+    moy = (p.start_month_of_year - 1 + np.arange(months)) % 12 + 1
+    season = 1 + p.season_amplitude[:, None] * np.cos(2 * np.pi * (moy - p.season_peak) / 12)
+    cap = p.onward[:, None] * (1 / p.prevalence_ref[:, None]) ** p.network_elasticity[:, None]
+    assert np.all(onward <= np.ceil(cap * season * region))
+    growth = onward / (europe * season)
+    assert np.all(growth[:, -12:].mean(1) < growth[:, :12].mean(1))
+
+
+def test_candidate_forms_run_through_the_engine_as_its_own_form_does():
+    """The fit tool runs a candidate network form through the engine with β = 0 and the form as
+    the ``onward_factor`` input: given the engine's own multiplier that way, it reproduces the
+    engine's trajectory exactly, so the candidates are compared like for like."""
+    mod = _fit_module()
+    theta = np.array([json.loads(FIT.read_text())["free"][k] for k in mod.FREE])
+    theta[mod.NETWORK] = 0.7
+    ref = mod.FIXED["prevalence_ref"]
+    own = lambda b, e, r: pop.network_multiplier(e, r, b, ref)  # noqa: E731
+    mod.FORMS["engine-as-input"] = ("beta", 0.5, 0.0, 1.0, own)
+    _, a_stocks, a_sea = mod.simulate(theta, mod.CHOSEN, 60)
+    _, b_stocks, b_sea = mod.simulate(theta, "engine-as-input", 60)
+    assert np.array_equal(b_stocks, a_stocks) and np.array_equal(b_sea, a_sea)
+
+
+def test_network_form_comparison_is_stored():
+    """fit.json's comparison of network forms (FIT.md, 'Network form'; quoted in the README) is
+    what the tool computes: each candidate's fitted parameters, hold-out predictions and errors (from
+    the default start and across the ridge of starts) and its projection, and the profile of the
+    chosen form's elasticity; the engine's form is the chosen one."""
+    mod = _fit_module()
+    stored = json.loads(FIT.read_text())
+    assert stored["chosen_form"] == mod.CHOSEN and mod.FORMS[mod.CHOSEN][4] is None
+    theta = np.array([stored["free"][k] for k in mod.FREE])
+    got = mod.candidates(theta, stored["cost"], stored["holdout"])
+    assert got.keys() == stored["candidates"].keys() == mod.FORMS.keys()
+    for form, c in got.items():
+        s = stored["candidates"][form]
+        assert c["holdout_model"] == s["holdout_model"], form
+        assert c["projection"] == s["projection"], form
+        assert c["cost"] == pytest.approx(s["cost"], rel=1e-9), form
+        assert c["mean_abs_log_error"] == pytest.approx(s["mean_abs_log_error"], rel=1e-9), form
+        for k, v in c["free"].items():
+            assert v == pytest.approx(s["free"][k], rel=1e-9), (form, k)
+        for a, b in zip(c["holdout_ridge"], s["holdout_ridge"], strict=True):
+            assert a["start"] == b["start"], form
+            for k in ("cost", "network", "season_amplitude", "mean_abs_log_error"):
+                assert a[k] == pytest.approx(b[k], rel=1e-9), (form, a["start"], k)
+    for a, b in zip(mod.profile(), stored["profile"], strict=True):
+        assert a == pytest.approx(b, rel=1e-9)

@@ -22,8 +22,8 @@ from . import Draws, EngineSpec
 
 RATES = (
     "displace", "return_rate", "flee", "border_open", "registration", "catch_up", "lebanon_share",
-    "onward", "network", "season_amplitude", "civilian_rate", "sohr_coverage", "non_syrian_share",
-    "abroad_other",
+    "onward", "network_elasticity", "prevalence_ref", "season_amplitude", "civilian_rate",
+    "sohr_coverage", "non_syrian_share", "abroad_other",
 )  # fmt: skip
 
 

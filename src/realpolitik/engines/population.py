@@ -9,18 +9,35 @@ each rounded to whole persons and clipped to its source stock:
     returned   = r·idp                              idp → resident
     fled       = x·F·b·idp                          idp → region (ρ registered, 1 − ρ not)
     registered = κ·unregistered                     unregistered → registered
-    onward     = o·(1 + η·europe/region)·s(m)·φ·region      region → europe (by sea)
+    onward     = o·(π/π*)^β·s(m)·φ·region            region → europe (by sea)
     civilians  = c·F·(resident + idp);  combatants = ω·L   resident → dead
 
 ``F`` is the geographic scope of fighting in populated regions: the population share of regions with
 fighting that month (Melander & Öberg 2007, *Civil Wars* 9(2): the scope of fighting, not its
 intensity, drives the magnitude of forced migration); see :func:`fighting_scope`. ``b`` is border
 openness, ``ρ``/``κ`` registration, both cut by the share ``s_L`` of new refugees going to Lebanon once
-Lebanon stops UNHCR registration (May 2015). ``η·europe/region`` is a migrant-network term (cumulative
-causation: Massey et al. 1993, *Population and Development Review* 19(3)); ``s(m) = 1 + a·cos(2π(m −
-m_peak)/12)`` sea-crossing seasonality; ``φ`` the input ``onward_factor`` (1 unless an act such as a
-returns deal changes the crossings). ``L`` are the fighters lost that month (input ``combat_losses``),
-``ω`` the share SOHR documents.
+Lebanon stops UNHCR registration (May 2015). ``s(m) = 1 + a·cos(2π(m − m_peak)/12)`` is sea-crossing
+seasonality, ``φ`` the input ``onward_factor`` (1 unless an act such as a returns deal changes the
+crossings). ``L`` are the fighters lost that month (input ``combat_losses``), ``ω`` the share SOHR
+documents.
+
+The migrant network (:func:`network_multiplier`). Onward movement rises with the diaspora already
+at the destination (cumulative causation: Massey et al. 1993, *Population and Development Review*
+19(3): 431–466). The network is measured by the migration prevalence ratio ``π = europe / (europe +
+region)``, the share of the refugees outside Syria who are already in Europe (the community-level
+network measure of Massey & Espinosa 1997, *American Journal of Sociology* 102(4): 939–999), and
+enters with a constant elasticity ``β`` — the log-linear diaspora term of gravity models of
+bilateral migration (Beine, Docquier & Özden 2011, *Journal of Development Economics* 95(1): 30–41:
+log flows on log diaspora; in a cross-section with origin fixed effects, the elasticity on the
+diaspora in persons and on the diaspora as a share of the origin's population is one coefficient).
+``π*`` is a reference prevalence, so ``o`` is the monthly onward rate per refugee in the region when
+``π = π*``.
+
+For 0 ≤ β ≤ 1 the term is monotone and concave in ``π``, and bounded: the per-refugee rate never
+exceeds ``o·(1/π*)^β·s·φ`` however large Europe's stock grows, and Europe's proportional growth
+``onward/europe`` falls as Europe grows (to 0 as europe/region → ∞), so the network cannot drive
+exponential growth. (The term it replaces, ``o·(1 + η·europe/region)``, gave ``onward ≈ o·η·europe``
+once the network dominated: exponential growth at ``o·η`` a month, until the region emptied.)
 
 Measures (output ``measures``, in :data:`MEASURES` order): ``registered-region`` = registered;
 ``worldwide`` = registered + europe + abroad_other (persons outside the region and Europe);
@@ -69,8 +86,9 @@ class Params:
     lebanon_share: np.ndarray = field(
         metadata=MEMBER
     )  # s_L, share of new refugees going to Lebanon
-    onward: np.ndarray = field(metadata=MEMBER)  # o
-    network: np.ndarray = field(metadata=MEMBER)  # η
+    onward: np.ndarray = field(metadata=MEMBER)  # o, per refugee in the region when π = π*
+    network_elasticity: np.ndarray = field(metadata=MEMBER)  # β, 0–1
+    prevalence_ref: np.ndarray = field(metadata=MEMBER)  # π*, 0–1 (exclusive of 0)
     season_amplitude: np.ndarray = field(metadata=MEMBER)  # a
     civilian_rate: np.ndarray = field(metadata=MEMBER)  # c, deaths per person per unit F
     sohr_coverage: np.ndarray = field(metadata=MEMBER)  # ω
@@ -110,6 +128,16 @@ def init_state(params: Params, n_members: int) -> State:
     return State(stocks=init.copy())
 
 
+def network_multiplier(europe, region, elasticity, ref):
+    """``(π/π*)^β`` with ``π = europe / (europe + region)`` (0 when both are 0), elementwise."""
+    europe = np.asarray(europe, float)
+    total = europe + np.asarray(region, float)
+    prevalence = np.divide(
+        europe, total, out=np.zeros(np.broadcast(europe, total).shape), where=total > 0
+    )
+    return (prevalence / ref) ** elasticity
+
+
 def _flow(rate, stock):
     return np.minimum(np.rint(np.clip(rate, 0, None) * stock).astype(np.int64), stock)
 
@@ -131,8 +159,8 @@ def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month,
     moy = (p.start_month_of_year - 1 + month) % 12 + 1
     season = 1 + p.season_amplitude * np.cos(2 * np.pi * (moy - p.season_peak) / 12)
     region = reg + unreg
-    ratio = np.divide(eur, region, out=np.zeros(n), where=region > 0)
-    o = p.onward * (1 + p.network * ratio) * season * factor
+    net = network_multiplier(eur, region, p.network_elasticity, p.prevalence_ref)
+    o = p.onward * net * season * factor
 
     displaced = _flow(p.displace * f, res)
     civ = np.minimum(np.rint(p.civilian_rate * f * (res + idp)).astype(np.int64), res - displaced)

@@ -138,7 +138,8 @@ class Population(Sourced):
     catch_up: Quantity
     lebanon_share: Quantity
     onward: Quantity
-    network: Quantity
+    network_elasticity: Quantity
+    prevalence_ref: Quantity
     season_amplitude: Quantity
     civilian_rate: Quantity
     sohr_coverage: Quantity
@@ -161,7 +162,8 @@ _POP_BOUNDS = {
     "catch_up": (0, 1),
     "lebanon_share": (0, 1),
     "onward": (0, 1),
-    "network": (0, np.inf),
+    "network_elasticity": (0, 1),
+    "prevalence_ref": (1e-9, 1),
     "season_amplitude": (0, 1),
     "civilian_rate": (0, 1),
     "sohr_coverage": (0, 1),
