@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from . import nulls
+from . import batched, nulls
 from .compile import SECOND_PHASE, Compiled
 from .compile.asof import (
     air_sorties,
@@ -127,8 +127,8 @@ class Trajectory:
                 area, member = self.composite
                 n_map = value.shape[-1]
                 arr[t, lo : lo + value.shape[0], :, :n_map] = value
-                arr[t, lo : lo + value.shape[0], :, n_map:] = value @ (
-                    area if name == "control" else member
+                arr[t, lo : lo + value.shape[0], :, n_map:] = batched.matmul(
+                    value, area if name == "control" else member
                 )
                 continue
             arr[t, lo : lo + value.shape[0]] = value

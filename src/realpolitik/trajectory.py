@@ -79,7 +79,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import xarray as xr
 
-from . import __version__
+from . import __version__, batched
 from .errors import Problem
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -218,7 +218,7 @@ def national_shares(control: np.ndarray, weight: np.ndarray, governorate: np.nda
     compile (the as_of drivers), the simulation (the ``territory_share`` driver) and the resolvers.
     """
     w = np.where(np.asarray(governorate, bool), np.asarray(weight, float), 0.0)
-    return np.asarray(control) @ (w / w.sum())
+    return batched.dot(control, w / w.sum())
 
 
 def composite_parts(ds: xr.Dataset, region: str) -> list[str] | None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import features
+from .. import batched, features
 from ..drivers import NEUTRAL, REGISTRY, Coords
 from ..engines.combat import DAYS_PER_MONTH
 from ..errors import fail
@@ -221,8 +221,8 @@ def fighting_scope(losses_or_contact: np.ndarray, geo: Geography) -> np.ndarray:
     n_r = geo.home.size
     to_gov = np.zeros((n_r, n_r))
     to_gov[np.arange(n_r), geo.home] = 1.0
-    fighting = (np.asarray(losses_or_contact, float) @ to_gov) > 0
-    return fighting @ geo.population / geo.population.sum()
+    fighting = batched.matmul(losses_or_contact, to_gov) > 0
+    return batched.dot(fighting, geo.population) / geo.population.sum()
 
 
 def contact(forces: np.ndarray, hostility: np.ndarray) -> np.ndarray:

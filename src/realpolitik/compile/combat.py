@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import batched
 from ..drivers import Put, Take
 from ..engines import combat as engine
 from ..errors import fail
@@ -121,7 +122,9 @@ def params(d: Draws) -> engine.Params:
     scale = coef("attrition")[:, None, None]
     x_ref = coef("reference_fighters")[:, None, None]
     attrition = scale * x_ref ** (1.0 - p[:, None, None] - q_ij) * (1.0 - np.eye(F))
-    residents = d.drivers0["control"] @ st["population"]  # (M, F) residents held at as_of
+    residents = batched.dot(
+        d.drivers0["control"], st["population"]
+    )  # (M, F) residents held at as_of
     recruitment = np.zeros((n, F))
     for f in s.factions:
         if f.recruitment is not None:

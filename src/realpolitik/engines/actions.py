@@ -44,6 +44,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import special, stats
 
+from .. import batched
 from . import MEMBER
 
 H_MAX = 0.999  # cap on a sampled monthly hazard (a Gamma draw may exceed 1 for tiny exposures)
@@ -164,7 +165,8 @@ def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month,
     if params.requires is not None and params.requires.any():
         blocked = blocked | ((x[:, None, :] <= 0) & params.requires[None]).any(axis=2)
     force = np.asarray(drivers.get("intervention", np.zeros((n, len(params.actions)))))
-    acted = (((unwilling @ member) == 0) | (force > 0)) & ~blocked & ~(force < 0)
-    prob = np.where(force > 0, 1.0, np.exp(np.log(h) @ member)) * ~blocked * ~(force < 0)
+    acted = ((batched.matmul(unwilling, member) == 0) | (force > 0)) & ~blocked & ~(force < 0)
+    prob = np.where(force > 0, 1.0, np.exp(batched.matmul(np.log(h), member)))
+    prob = prob * ~blocked * ~(force < 0)
     new = State(done=state.done | acted, count=state.count + acted)
     return new, Outputs(prob=prob, acted=acted)

@@ -122,6 +122,7 @@ from typing import ClassVar
 import numba
 import numpy as np
 
+from .. import batched
 from ..rng import MemberRNG
 from . import MEMBER
 from .lanchester import attrition_substeps, fire_matrices
@@ -455,6 +456,75 @@ def _ground(control, X, att, dfn, hostile, feasible, kappa, k):  # pragma: no co
     return out
 
 
+@numba.njit(parallel=True, fastmath=True, cache=True)
+def _redeploy(X, garrison, supplied, control, hostile, base, population, rate, reinf, mobile_rate,
+              density, depth, ratio):  # pragma: no cover - compiled  # fmt: skip
+    """Step 8's recruitment and redeployment for every member (module docstring): the pool (the
+    supplied forces beyond the garrison × the mobile rate, recruits, reinforcements) fills each
+    supplied region's shortfall max(W − X', 0) in proportion, up to the pool; the rest goes where
+    the forces stay (else where they are, else to the bases)."""
+    M, F, R = X.shape
+    out = np.empty_like(X)
+    for m in numba.prange(M):
+        stay = np.empty(R)
+        short = np.empty(R)
+        for f in range(F):
+            pool = reinf[m, f]
+            residents = 0.0
+            for r in range(R):
+                residents += control[m, f, r] * population[r]
+            pool += rate[m, f] * residents
+            for r in range(R):
+                moved = 0.0
+                if supplied[m, f, r]:
+                    moved = mobile_rate[m] * max(X[m, f, r] - garrison[m, f, r], 0.0)
+                stay[r] = X[m, f, r] - moved
+                pool += moved
+            pool = max(pool, 0.0)
+            total = 0.0
+            for r in range(R):
+                short[r] = 0.0
+                if not supplied[m, f, r]:
+                    continue
+                hx = 0.0
+                hs = 0.0
+                for j in range(F):
+                    hx += hostile[m, f, j] * X[m, j, r]
+                    hs += hostile[m, f, j] * control[m, j, r]
+                need = garrison[m, f, r] + ratio[m] * hx + density[m] * depth[r] * hs
+                short[r] = max(need - stay[r], 0.0)
+                total += short[r]
+            fill = min(1.0, pool / total) if total > 0.0 else 0.0
+            rest = pool - fill * total
+            bsum = 0.0
+            for r in range(R):
+                if supplied[m, f, r]:
+                    bsum += stay[r]
+            kind = 0  # where the rest goes: 0 stay, 1 forces, 2 bases, 3 nowhere
+            if bsum <= 0.0:
+                kind = 1
+                for r in range(R):
+                    if supplied[m, f, r]:
+                        bsum += X[m, f, r]
+            if bsum <= 0.0:
+                kind = 2
+                for r in range(R):
+                    bsum += 1.0 if base[f, r] else 0.0
+            if bsum <= 0.0:
+                kind = 3
+            for r in range(R):
+                w = 0.0
+                if kind == 0 and supplied[m, f, r]:
+                    w = stay[r]
+                elif kind == 1 and supplied[m, f, r]:
+                    w = X[m, f, r]
+                elif kind == 2 and base[f, r]:
+                    w = 1.0
+                spread = w / bsum if kind < 3 else 0.0
+                out[m, f, r] = stay[r] + short[r] * fill + rest * spread
+    return out
+
+
 def _check_drivers(drivers) -> None:
     for key in ("air_sorties", "reinforcements", "deployments", "combat_hostility", "fire_factor"):
         if key in drivers and not np.all(np.isfinite(drivers[key])):
@@ -522,7 +592,7 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
         falls = falls[mm]
         at = np.ix_(mm, np.arange(F), sites)
         ctrl, x, gone = control[at], X[at], np.zeros((mm.size, F, sites.size))
-        near = dfn[mm] + dfn[mm] @ P.adjacency.T.astype(float)  # the site and its neighbours
+        near = dfn[mm] + batched.matmul(dfn[mm], P.adjacency.T)  # the site and its neighbours
         around = near[:, :, sites]
         for j in np.nonzero(falls.any(axis=(0, 2)))[0]:
             weight = hostile[mm, :, j, None] * around  # besiegers of j's garrisons
@@ -545,25 +615,9 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     reinf = np.asarray(drivers.get("reinforcements", np.zeros((M, F))), float)
     if "deployments" in drivers:
         X = np.maximum(X + np.asarray(drivers["deployments"], float), 0.0)
-    mobile = P.redeploy_rate[col] * np.maximum(X - garrison, 0.0) * supplied  # garrisons stay
-    recruits = P.recruitment_rate * (control @ P.population)
-    pool = np.maximum(mobile.sum(axis=2) + recruits + reinf, 0.0)
-    ground = P.attack_density[col] * P.depth_km * np.matmul(hostile, control)
-    need = garrison + P.offensive_ratio[col] * np.matmul(hostile, X) + ground
-    stay = X - mobile
-    short = np.maximum(need - stay, 0.0) * supplied
-    total = short.sum(axis=2, keepdims=True)
-    fill = np.minimum(1.0, pool[..., None] / np.where(total > 0, total, 1.0))
-    sent = short * fill  # every shortfall met in proportion, up to the pool
-    rest = pool - sent.sum(axis=2)
-    back = stay * supplied  # what no front needs goes where the forces are
-    bsum = back.sum(axis=2, keepdims=True)
-    for fallback in (X * supplied, np.broadcast_to(P.base, (M, F, R)).astype(float)):
-        if (bsum <= 0).any():
-            back = np.where(bsum > 0, back, fallback)
-            bsum = back.sum(axis=2, keepdims=True)
-    spread = np.where(bsum > 0, back / np.where(bsum > 0, bsum, 1.0), 0.0)
-    X = stay + sent + rest[..., None] * spread
+    X = _redeploy(X, garrison, supplied, control, hostile, P.base, P.population,
+                  P.recruitment_rate, reinf, P.redeploy_rate, P.attack_density, P.depth_km,
+                  P.offensive_ratio)  # fmt: skip
 
     new = State(control=control, forces=X, effectiveness=e)
     return new, Outputs(
