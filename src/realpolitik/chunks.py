@@ -9,12 +9,18 @@ several hundred MB/s), the same coordinates and attributes in every file but ``m
 is a lazily indexed array whose reads go to the files that hold the members asked for, and nothing
 read is cached, so memory follows what is read, not the size of the run. :func:`export` streams the
 chunks into one portable netCDF-4 file (zlib), one chunk in memory at a time.
+
+netCDF-C/HDF5 fail ("HDF error") once a file opened twice in one process has one of its handles
+closed, so every read of a chunk file, by any lazy Dataset, :func:`load` or :func:`export`, goes
+through the process's one handle on it (:func:`_open`: the last :data:`OPEN_FILES` used stay open),
+and no reader keeps a handle of its own.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,17 +44,42 @@ def encode(ds: xr.Dataset) -> bytes:
         os.unlink(name)
 
 
+OPEN_FILES = 64
+_OPEN: OrderedDict[str, xr.Dataset] = OrderedDict()
+
+
+def _open(path: str | Path) -> xr.Dataset:
+    """The process's one (lazy) handle on a chunk file; the least recently used beyond
+    :data:`OPEN_FILES` are closed."""
+    key = str(Path(path).resolve())
+    if key in _OPEN:
+        _OPEN.move_to_end(key)
+        return _OPEN[key]
+    _OPEN[key] = xr.open_dataset(key, engine="netcdf4", cache=False)
+    while len(_OPEN) > OPEN_FILES:
+        _OPEN.popitem(last=False)[1].close()
+    return _OPEN[key]
+
+
+def load(path: str | Path) -> xr.Dataset:
+    """A chunk file's trajectory in memory (the shared handle stays lazy)."""
+    return _open(path).copy(deep=False).load()
+
+
 class _Members(BackendArray):
-    """One variable of several chunk files, concatenated along its leading ``member`` axis.
+    """Variable ``name`` of several chunk files, concatenated along its leading ``member`` axis.
 
     A read of members ``k`` (outer indexing on every axis) reads, from each file that holds some of
     them, the span between its first and last member asked for, and keeps the ones asked for."""
 
-    def __init__(self, parts: Sequence[xr.Variable]):
-        self.parts = list(parts)
-        self.offsets = np.cumsum([0] + [p.shape[0] for p in self.parts])
-        self.shape = (int(self.offsets[-1]), *self.parts[0].shape[1:])
-        self.dtype = self.parts[0].dtype
+    def __init__(self, files: Sequence[str | Path], name: str, sizes: Sequence[int], var):
+        self.files, self.name = list(files), name
+        self.offsets = np.cumsum([0, *sizes])
+        self.shape = (int(self.offsets[-1]), *var.shape[1:])
+        self.dtype = var.dtype
+
+    def _part(self, i: int) -> xr.Variable:
+        return _open(self.files[i])[self.name].variable
 
     def __getitem__(self, key):
         return indexing.explicit_indexing_adapter(
@@ -61,7 +92,7 @@ class _Members(BackendArray):
         if np.ndim(members) == 0:
             return self._read((slice(int(members), int(members) + 1), *rest))[0]
         if members.size == 0:
-            return self.parts[0][(slice(0, 0), *rest)].values
+            return self._part(0)[(slice(0, 0), *rest)].values
         which = np.searchsorted(self.offsets, members, side="right") - 1
         pieces = []
         start = 0
@@ -69,30 +100,25 @@ class _Members(BackendArray):
             part = int(which[start])
             local = members[start:stop] - self.offsets[part]
             lo, hi = int(local.min()), int(local.max()) + 1
-            block = self.parts[part][(slice(lo, hi), *rest)].values
+            block = self._part(part)[(slice(lo, hi), *rest)].values
             pieces.append(block[local - lo])
             start = stop
         return np.concatenate(pieces, axis=0)
 
 
 def open_lazy(files: Sequence[str | Path]) -> xr.Dataset:
-    """Chunk files (in member order) as one lazily read Dataset; ``.close()`` closes the files."""
+    """Chunk files (in member order) as one Dataset read lazily through the shared handles."""
     if not files:
         raise ValueError("a run with no stored chunk has no trajectory")
-    parts = [xr.open_dataset(f, engine="netcdf4", cache=False) for f in files]
-    first = parts[0]
+    sizes = [_open(f).sizes["member"] for f in files]
+    first = _open(files[0])
     data = {}
     for name, var in first.data_vars.items():
-        if var.dims[0] != "member":
-            data[name] = var.variable
-            continue
-        lazy = indexing.LazilyIndexedArray(_Members([p[name].variable for p in parts]))
+        lazy = indexing.LazilyIndexedArray(_Members(files, name, sizes, var))
         data[name] = xr.Variable(var.dims, lazy, var.attrs)
-    coords = {k: v.variable for k, v in first.coords.items() if k != "member"}
-    coords["member"] = np.concatenate([p["member"].values for p in parts])
-    ds = xr.Dataset(data, coords=coords, attrs=first.attrs)
-    ds.set_close(lambda: [p.close() for p in parts])
-    return ds
+    coords = {k: v.variable.copy(deep=False).load() for k, v in first.coords.items()}
+    coords["member"] = np.concatenate([_open(f)["member"].values for f in files])
+    return xr.Dataset(data, coords=coords, attrs=first.attrs)
 
 
 def export(files: Sequence[str | Path], path: str | Path) -> None:
@@ -102,7 +128,7 @@ def export(files: Sequence[str | Path], path: str | Path) -> None:
 
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
-    first = xr.load_dataset(files[0], engine="netcdf4")
+    first = load(files[0])
     k = first.sizes["member"]
     encoding = {}
     for v in first.data_vars:
@@ -113,7 +139,7 @@ def export(files: Sequence[str | Path], path: str | Path) -> None:
     del first
     lo = k
     for f in files[1:]:  # read before the append handle opens: HDF5 fails on reads while it is open
-        ds = xr.load_dataset(f, engine="netcdf4")
+        ds = load(f)
         hi = lo + ds.sizes["member"]
         with netCDF4.Dataset(tmp, "a") as nc:
             for name, var in ds.variables.items():

@@ -79,12 +79,13 @@ class Run:
 
     def resolve(self, questions) -> dict[str, np.ndarray]:
         """{question id: per-member resolutions}, chunk by chunk (one chunk in memory)."""
+        from .chunks import load
         from .questions.resolve import resolve
 
         qs = _questions(questions)
         parts: dict[str, list] = {q.id: [] for q in qs}
         for f in self.files():
-            ds = xr.load_dataset(f, engine="netcdf4")
+            ds = load(f)
             for q in qs:
                 parts[q.id].append(resolve(q, ds))
         return {k: np.concatenate(v) for k, v in parts.items()}
