@@ -15,9 +15,10 @@ the driver as each chunk arrives):
 * :class:`Ray`: tasks on a local ``ray.init`` or on the cluster at ``address`` (the ``ray`` extra).
 
 Each worker pins its numeric threads to one (``NUMBA/OMP/OPENBLAS/MKL_NUM_THREADS`` set before it
-imports numpy, and numba's thread count), so W workers use W cores. At most 2·W chunks are in flight,
-so the driver holds a bounded number of results whatever the size of the run. On any exception in
-the driver (Ctrl-C included) the chunks in flight are dropped and the workers stopped.
+imports numpy, and numba's thread count), so W workers use W cores. At most 2·W chunks are in flight
+on local processes (W on Ray, whose cluster may have more CPUs than W), so the driver holds a bounded
+number of results whatever the size of the run. On any exception in the driver (Ctrl-C included) the
+chunks in flight are dropped and the workers stopped.
 """
 
 from __future__ import annotations
@@ -116,6 +117,24 @@ def check_workers(workers: int | None) -> int | None:
 Done = Callable[[int, int, object], None]
 
 
+def _drive(submit, wait_any, result, limit: int, chunks, done: Done, pending: dict) -> None:
+    """Keep ``limit`` chunks in flight; as some finish, submit the next ones, then hand the finished
+    to ``done`` in member order (``pending`` maps each handle in flight to its chunk)."""
+    todo = list(chunks)[::-1]
+
+    def refill():
+        while todo and len(pending) < limit:
+            lo, hi = todo.pop()
+            pending[submit(lo, hi)] = (lo, hi)
+
+    refill()
+    while pending:
+        ready = sorted((pending.pop(h), h) for h in wait_any(pending))
+        refill()
+        for (lo, hi), h in ready:
+            done(lo, hi, result(h))
+
+
 class Inline:
     """One worker: this process (numba pinned to one thread while it runs)."""
 
@@ -192,17 +211,14 @@ class Local:
         return False
 
     def run(self, job: Job, chunks: Sequence[tuple[int, int]], done: Done) -> None:
-        todo = list(chunks)[::-1]
-        pending = {}
+        pending: dict = {}
         try:
-            while todo or pending:
-                while todo and len(pending) < 2 * self.workers:
-                    lo, hi = todo.pop()
-                    pending[self.pool.submit(work, job, lo, hi)] = (lo, hi)
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for f in sorted(finished, key=pending.get):
-                    lo, hi = pending.pop(f)
-                    done(lo, hi, f.result())
+            _drive(
+                lambda lo, hi: self.pool.submit(work, job, lo, hi),
+                lambda hs: wait(hs, return_when=FIRST_COMPLETED)[0],
+                lambda f: f.result(),
+                2 * self.workers, chunks, done, pending,
+            )  # fmt: skip
         except BaseException:
             self._stop(pending)
             raise
@@ -261,12 +277,16 @@ class Ray:
             import logging
 
             env = {"env_vars": {v: "1" for v in THREAD_VARS}}
+            # Ray starts its workers at niceness 15; a Ray of our own runs them as local processes run
+            nice = {} if self.address else {"RAY_worker_niceness": "0"}
             try:
-                ray.init(
-                    address=self.address, num_cpus=None if self.address else (self.workers or cores()),
-                    include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
-                    runtime_env=env,
-                )  # fmt: skip
+                with _environ(nice):
+                    ray.init(
+                        address=self.address,
+                        num_cpus=None if self.address else (self.workers or cores()),
+                        include_dashboard=False, log_to_driver=False,
+                        logging_level=logging.ERROR, runtime_env=env,
+                    )  # fmt: skip
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = self.address or "a local Ray instance"
                 raise _bad("--address", f"cannot start or join Ray at {where}: "
@@ -288,17 +308,14 @@ class Ray:
         import ray
 
         job_ref = ray.put(job)
-        todo = list(chunks)[::-1]
-        pending = {}
+        pending: dict = {}
         try:
-            while todo or pending:
-                while todo and len(pending) < 2 * self.workers:
-                    lo, hi = todo.pop()
-                    pending[self._task.remote(job_ref, lo, hi)] = (lo, hi)
-                finished, _ = ray.wait(list(pending), num_returns=1)
-                for ref in finished:
-                    lo, hi = pending.pop(ref)
-                    done(lo, hi, ray.get(ref))
+            _drive(
+                lambda lo, hi: self._task.remote(job_ref, lo, hi),
+                lambda refs: ray.wait(list(refs), num_returns=1)[0],
+                ray.get,
+                self.workers, chunks, done, pending,
+            )  # fmt: skip
         except BaseException:
             for ref in pending:
                 ray.cancel(ref, force=True)
