@@ -12,7 +12,8 @@ One run measures, into a temporary store (removed at the end), on workers starte
 * Ray against local processes at 2 workers and 2k members (goal: Ray's overhead ≤ 15 %), Ray's own
   start printed beside.
 
-The machine is shared: CPU seconds are printed beside every wall time. ``--scale 0.1`` runs every size
+The machine is shared: CPU seconds are printed beside every wall time, and the CPU seconds that other
+processes took during each run (a run slowed by them says so). ``--scale 0.1`` runs every size
 at a tenth (a quick check of the script, not of the goals). Ends with the RESULT line of the headline:
 10k members on 2 local workers, the pool's start included.
 """
@@ -66,6 +67,12 @@ def cpu_seconds() -> float:
     return total
 
 
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (every process, ours and the others')."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / TICK
+
+
 def peak_gib() -> float:
     """Σ over this process and those under it of each one's peak RSS (VmHWM), in GiB."""
     kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -80,9 +87,12 @@ def peak_gib() -> float:
 
 
 def timed(doc, st, members, backend) -> tuple[float, float, rp.Run]:
-    c0, t0 = cpu_seconds(), time.perf_counter()
+    """(wall, CPU of this process tree, the run); prints the CPU other processes took meanwhile."""
+    c0, b0, t0 = cpu_seconds(), machine_busy(), time.perf_counter()
     run = rp.run(doc, members, seed=2015, backend=backend, store=st)
-    return time.perf_counter() - t0, cpu_seconds() - c0, run
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    print(f"  (other processes on the machine meanwhile: {machine_busy() - b0 - cpu:.1f} s CPU)")
+    return wall, cpu, run
 
 
 def warm(doc, st, backend) -> float:
