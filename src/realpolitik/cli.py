@@ -352,6 +352,13 @@ def run(
             err.print(f"interrupted: run {run_id} keeps its stored chunks; finish it with "
                       f"realpolitik run --resume {run_id} --store {st.path}", soft_wrap=True)  # fmt: skip
             raise typer.Exit(130) from None
+        except Exception as exc:  # a worker died (e.g. out of memory): say so, keep the run
+            if run_id is None:
+                raise
+            err.print(f"[red]failed[/red] run {run_id}: {type(exc).__name__}: {exc}; its stored "
+                      f"chunks are kept: realpolitik run --resume {run_id} --store {st.path}",
+                      soft_wrap=True)  # fmt: skip
+            raise typer.Exit(1) from None
     info = r.info
     seconds = time.perf_counter() - t0
     out.print(f"run {r.id} done: {info.members:,} members in {seconds:,.1f} s")
