@@ -12,10 +12,10 @@ One run measures, into a temporary store (removed at the end), on workers starte
 * Ray against local processes at 2 workers and 2k members (goal: Ray's overhead ≤ 15 %), Ray's own
   start printed beside.
 
-The machine is shared: CPU seconds are printed beside every wall time, and the CPU seconds that other
-processes took during each run (a run slowed by them says so). ``--scale 0.1`` runs every size
-at a tenth (a quick check of the script, not of the goals). Ends with the RESULT line of the headline:
-10k members on 2 local workers, the pool's start included.
+The machine is shared: CPU seconds are printed beside every wall time, and the CPU seconds that
+other processes took during each run (a run slowed by them says so). ``--scale 0.1`` runs every
+size at a tenth (a quick check of the script, not of the goals). Ends with the RESULT line of the
+headline: 10k members on 2 local workers, the pool's start included.
 """
 
 from __future__ import annotations

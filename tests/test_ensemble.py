@@ -46,8 +46,8 @@ def st(tmp_path_factory) -> Store:
 
 def cli(*args, **env):
     runner = CliRunner()
-    result = runner.invoke(app, [str(a) for a in args],
-                           env={"COLUMNS": "200", "REALPOLITIK_STORE_TIMEOUT": "5", **env})  # fmt: skip
+    env = {"COLUMNS": "200", "REALPOLITIK_STORE_TIMEOUT": "5", **env}
+    result = runner.invoke(app, [str(a) for a in args], env=env)
     assert "Traceback" not in result.output, result.output
     return result
 
@@ -254,7 +254,7 @@ def free_port() -> int:
     "args, env, message",
     [
         (["-n", 0], {}, "members: must be an integer in [1, 1,000,000] (got 0)"),
-        (["-n", 101], {"REALPOLITIK_MAX_MEMBERS": "100"}, "members: must be an integer in [1, 100]"),
+        (["-n", 101], {"REALPOLITIK_MAX_MEMBERS": "100"}, "must be an integer in [1, 100]"),
         (["-n", 10, "--chunk", 0], {}, "--chunk: must be an integer in [1, 10]"),
         (["-n", 10, "--chunk", 11], {}, "at most the run's 10 members"),
         (["-n", 10, "--workers", 0], {}, "--workers: must be an integer"),

@@ -4,7 +4,7 @@
     doc = rp.load("scenarios/syria-2015.yaml")
     ds = rp.simulate(doc, members=1000, seed=1)                 # an xarray.Dataset (the trajectory)
     table = rp.forecast(doc, "data/questions/questions-syria-2015.yaml", members=1000, seed=1)
-    run = rp.run(doc, members=10_000, seed=1)                   # chunks on every core, into the store
+    run = rp.run(doc, members=10_000, seed=1)                   # chunks on every core, stored
     table = run.forecast("data/questions/questions-syria-2015.yaml")   # read from the store
 
 ``rp.run``, ``rp.open_run`` and ``rp.compare`` are :mod:`realpolitik.runs`.

@@ -1,9 +1,9 @@
-"""A run's trajectory on disk: one compressed netCDF-4 file per chunk of members, read back lazily as
-one Dataset, or exported to a single file.
+"""A run's trajectory on disk: one compressed netCDF-4 file per chunk of members, read back lazily
+as one Dataset, or exported to a single file.
 
 A chunk file holds the contract's variables in their dtypes (float32 where the contract allows,
-int16 ``office_holder``, bool flags), zstd level 1 over a byte shuffle (about 4.5× on the flagship, at
-several hundred MB/s), the same coordinates and attributes in every file but ``member``.
+int16 ``office_holder``, bool flags), zstd level 1 over a byte shuffle (about 4.5× on the flagship,
+at several hundred MB/s), the same coordinates and attributes in every file but ``member``.
 
 :func:`open_lazy` concatenates chunk files along ``member`` without reading any data: each variable
 is a lazily indexed array whose reads go to the files that hold the members asked for, and nothing
@@ -34,7 +34,7 @@ EXPORT_ENCODING = {"zlib": True, "complevel": 1, "shuffle": True}
 
 
 def encode(ds: xr.Dataset) -> bytes:
-    """The chunk file of a chunk's trajectory, as bytes (written through a private temporary file)."""
+    """A chunk's trajectory as chunk-file bytes (written through a private temporary file)."""
     fd, name = tempfile.mkstemp(suffix=".nc", prefix="realpolitik-chunk-")
     os.close(fd)
     try:
@@ -133,8 +133,8 @@ def export(files: Sequence[str | Path], path: str | Path) -> None:
     encoding = {}
     for v in first.data_vars:
         row = first[v][0]  # one member: its HDF5 chunks hold about 4 MB of members
-        encoding[v] = {**EXPORT_ENCODING, "chunksizes": (max(1, min(k, 2**22 // max(1, row.nbytes))),
-                                                         *row.shape)}  # fmt: skip
+        per_chunk = max(1, min(k, 2**22 // max(1, row.nbytes)))
+        encoding[v] = {**EXPORT_ENCODING, "chunksizes": (per_chunk, *row.shape)}
     first.to_netcdf(tmp, engine="netcdf4", encoding=encoding, unlimited_dims=["member"])
     del first
     lo = k

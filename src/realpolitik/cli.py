@@ -322,7 +322,8 @@ def run(
                                      "give a scenario file, or --resume RUN_ID")]))  # fmt: skip
     if output is not None and not output.parent.is_dir():
         _fail(ScenarioError([Problem("<arguments>", None, None, "--output",
-                                     "the folder does not exist", str(output.parent))]))  # fmt: skip
+                                     "the folder does not exist",
+                                     str(output.parent))]))  # fmt: skip
     doc = _load_doc(scenario) if scenario is not None else None
     st = _store(store)
     t0 = time.perf_counter()
@@ -350,7 +351,8 @@ def run(
             if run_id is None:
                 raise typer.Exit(130) from None
             err.print(f"interrupted: run {run_id} keeps its stored chunks; finish it with "
-                      f"realpolitik run --resume {run_id} --store {st.path}", soft_wrap=True)  # fmt: skip
+                      f"realpolitik run --resume {run_id} --store {st.path}",
+                      soft_wrap=True)  # fmt: skip
             raise typer.Exit(130) from None
         except Exception as exc:  # a worker died (e.g. out of memory): say so, keep the run
             if run_id is None:
@@ -420,6 +422,7 @@ def forecast(
         view.table(answers, out)
 
 
+TableOrJson = Annotated[str, typer.Option("--format", "-f", help="table | json")]
 runs_app = typer.Typer(help="The run store: list (the default), show, rm.")
 app.add_typer(runs_app, name="runs")
 store_app = typer.Typer(help="The run store itself.", no_args_is_help=True)
@@ -429,7 +432,7 @@ app.add_typer(store_app, name="store")
 @runs_app.callback(invoke_without_command=True)
 def runs_list(
     ctx: typer.Context,
-    format: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",  # noqa: A002
+    format: TableOrJson = "table",  # noqa: A002
     store: StoreOpt = None,
 ):
     """List the stored runs: id, scenario, counterfactual, seed, members, stored, status."""
@@ -495,7 +498,7 @@ def compare(
     run_a: Annotated[str, typer.Argument(help="run A's id")],
     run_b: Annotated[str, typer.Argument(help="run B's id")],
     questions: Questions = Path("data/questions/questions-syria-2015.yaml"),
-    format: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",  # noqa: A002
+    format: TableOrJson = "table",  # noqa: A002
     store: StoreOpt = None,
 ):
     """Paired differences A − B on the members both runs hold, with 90 % intervals (on the same seed

@@ -15,10 +15,10 @@ the driver as each chunk arrives):
 * :class:`Ray`: tasks on a local ``ray.init`` or on the cluster at ``address`` (the ``ray`` extra).
 
 Each worker pins its numeric threads to one (``NUMBA/OMP/OPENBLAS/MKL_NUM_THREADS`` set before it
-imports numpy, and numba's thread count), so W workers use W cores. At most 2·W chunks are in flight
-on local processes (W on Ray, whose cluster may have more CPUs than W), so the driver holds a bounded
-number of results whatever the size of the run. On any exception in the driver (Ctrl-C included) the
-chunks in flight are dropped and the workers stopped.
+imports numpy, and numba's thread count), so W workers use W cores. At most 2·W chunks are in
+flight on local processes (W on Ray, whose cluster may have more CPUs than W), so the driver holds a
+bounded number of results whatever the size of the run. On any exception in the driver (Ctrl-C
+included) the chunks in flight are dropped and the workers stopped.
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ class Local:
     def __enter__(self):
         import multiprocessing
 
-        import numpy  # noqa: F401  the driver's BLAS is loaded before the workers' variables are set
+        import numpy  # noqa: F401  the driver's BLAS loads before the workers' variables are set
 
         self._env = _environ({v: "1" for v in BLAS_VARS})
         self._env.__enter__()  # for the pool's life: workers are spawned on demand
@@ -277,7 +277,7 @@ class Ray:
             import logging
 
             env = {"env_vars": {v: "1" for v in THREAD_VARS}}
-            # Ray starts its workers at niceness 15; a Ray of our own runs them as local processes run
+            # Ray starts its workers at niceness 15; a Ray of our own runs them as local ones run
             nice = {} if self.address else {"RAY_worker_niceness": "0"}
             try:
                 with _environ(nice):

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from . import ensemble
+from . import __version__, ensemble
 from .api import Answer, _doc, check_members, counterfactual_spec, read_questions, summarise
 from .errors import ScenarioError
 from .store import RunInfo, Store, code_hash
@@ -72,7 +72,7 @@ class Run:
         return [c.file for c in chunks]
 
     def dataset(self, partial: bool = False) -> xr.Dataset:
-        """The trajectory, read lazily from the chunk files (:func:`realpolitik.chunks.open_lazy`)."""
+        """The trajectory, read lazily from its chunk files (``chunks.open_lazy``)."""
         from .chunks import open_lazy
 
         return open_lazy(self.files(partial))
@@ -129,7 +129,8 @@ def run(
 
     ``backend`` is ``local``/``ray`` or an entered :mod:`realpolitik.ensemble` backend (reused, not
     closed); ``on_start(info, members_stored, backend)`` is called once the run is registered,
-    ``progress(k)`` after each chunk of k members. Every argument is checked before the store is touched."""
+    ``progress(k)`` after each chunk of k members. Every argument is checked before the store is
+    touched."""
     st = store if isinstance(store, Store) else Store(store)
     if resume is not None:
         info = st.get(resume)
@@ -154,7 +155,7 @@ def run(
                 scenario_id=the_job.target.meta.id, scenario_hash=scenario_hash(the_job.target),
                 scenario_path=str(Path(doc.path).absolute()) if doc.path else "",
                 counterfactual=counterfactual or "", seed=int(seed), members=members, chunk=chunk,
-                package_version=_version(),
+                package_version=__version__,
             )  # fmt: skip
             stored = set()
         else:
@@ -168,12 +169,6 @@ def run(
         todo = [c for c in ensemble.plan(members, chunk) if c[0] not in stored]
         _execute(st, info.id, the_job, todo, be, progress)
     return Run(st, info.id)
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def _check_resumable(st: Store, info: RunInfo, the_job: ensemble.Job) -> None:
@@ -273,6 +268,7 @@ def compare(a: Run, b: Run, questions) -> list[Difference]:
         v = np.asarray(xb[q.id][:n], float)
         d = u - v
         half = Z90 * d.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0
-        out.append(Difference(q.id, is_numeric(q.query), n, float(u.mean()), float(v.mean()),
-                              float(d.mean()), float(d.mean() - half), float(d.mean() + half)))  # fmt: skip
+        m = float(d.mean())
+        out.append(Difference(q.id, is_numeric(q.query), n, float(u.mean()), float(v.mean()), m,
+                              m - half, m + half))  # fmt: skip
     return out

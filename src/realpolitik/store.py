@@ -6,9 +6,9 @@ relative to the folder, so a store can be moved whole).
 
 Tables (schema :data:`SCHEMA_VERSION`, recorded in ``meta``):
 
-* ``runs``: id, scenario id, hash (the trajectory's ``scenario_hash``) and path, counterfactual, seed,
-  members, chunk size, package version, lock-file hash, code hash, created, status (``running``,
-  ``interrupted``, ``failed``, ``done``), the driver's pid and host, finished;
+* ``runs``: id, scenario id, hash (the trajectory's ``scenario_hash``) and path, counterfactual,
+  seed, members, chunk size, package version, lock-file hash, code hash, created, status
+  (``running``, ``interrupted``, ``failed``, ``done``), the driver's pid and host, finished;
 * ``chunks``: run, first member, count, file, checksum (SHA-256 of the file).
 
 Writes: a chunk's bytes go to a temporary file that is fsynced, renamed into place (and its folder
@@ -86,7 +86,7 @@ class RunInfo:
 
     @property
     def driver_alive(self) -> bool:
-        """Whether the driver that claimed a ``running`` run still lives (assumed on another host)."""
+        """Whether the driver of a ``running`` run still lives (assumed so on another host)."""
         if self.status != "running":
             return False
         if self.pid is None or self.host != socket.gethostname():
