@@ -17,7 +17,7 @@ $(VENV)/.stamp-install: pyproject.toml $(LOCK) | $(BIN)/python
 	@touch $@
 
 demo: $(VENV)/.stamp-install
-	$(BIN)/realpolitik demo
+	COLUMNS=110 $(BIN)/realpolitik demo
 
 # The ray extra for the tests (local vs Ray bit identity) and the ensemble bench: about 12 s and
 # 285 MB on a fresh machine.

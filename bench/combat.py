@@ -52,7 +52,7 @@ def interpreted_kernels():
         (combat, "_bfs"),
         (combat, "_ground"),
         (combat, "attrition_substeps"),
-        (lanchester, "_powk"),
+        (lanchester, "_expk"),
     ]
     saved = [getattr(mod, name) for mod, name in swaps]
     for mod, name in swaps:

@@ -71,6 +71,16 @@ DIRECTION = {
     "settlement-ends-regime-rebel-war": -1,  # a settlement lowers regime-rebel hostility
     "settlement-turns-forces-on-isis": +1,
     "russia-builds-ties-with-generals": +1,
+    **{
+        f"{backer}-{rule}": sign
+        for backer in ("turkey", "saudi-arabia")
+        for rule, sign in (
+            ("escalation-arms-the-rebels", +1),  # the escalation posture arms the rebels more
+            ("deal-arms-the-rebels-less", -1),
+            ("deal-concedes-on-assad", -1),  # looking for a deal: less resistance to compromise
+            ("arms-raise-rebel-fire", +1),
+        )
+    },
 }
 
 

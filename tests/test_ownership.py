@@ -33,7 +33,8 @@ def test_every_vocabulary_id_has_exactly_one_owner(flagship):
         ("series", "russia-unsc-vetoes-on-syria"): "politics",
         ("series", "syrian-refugees-worldwide"): "population",
         ("series", "regime-territory-net-change-since-2015-09-29"): "combat",
-        ("strategy:turkey", "ground-intervention-in-syria"): "choice",
+        ("strategy:turkey", "ground-intervention-in-syria"): "actions",  # a one-off act
+        ("strategy:turkey", "counter-escalate"): "choice",  # a standing posture
         ("strategy:russia", "withdraw-main-force"): "actions",
     }
     assert {k: own[k] for k in expect} == expect

@@ -42,3 +42,15 @@ def test_member_rng_prefix_and_shape():
     u = r.uniform("veto", (2, 3))
     assert u.shape == (10, 2, 3)
     np.testing.assert_array_equal(u.reshape(10, 6), rng.uniforms(3, "actions/5/veto", 10, 20, 6))
+
+
+def test_the_compiled_philox_streams_are_numpys():
+    """rng.uniforms computes Philox4x64-10 itself (many keys in one call): the words are exactly
+    those of numpy's Generator(Philox(key)).random(), from any member offset."""
+    for key, start, stop, k in (("a", 0, 9, 1), ("b.c", 5, 23, 3), ("x/7/y", 1001, 1010, 4),
+                                ("z", 3, 4, 6)):  # fmt: skip
+        ref = np.random.Generator(np.random.Philox(key=rng.key_words(11, key)))
+        words = ref.random(stop * k)[start * k :].reshape(stop - start, k)
+        np.testing.assert_array_equal(rng.uniforms(11, key, start, stop, k), words)
+    many = rng.uniforms_many(11, ["a", "b.c"], 2, 8, 2)
+    np.testing.assert_array_equal(many[1], rng.uniforms(11, "b.c", 2, 8, 2))

@@ -173,19 +173,19 @@ def test_removing_russias_air_group_leaves_unrelated_draws_identical(doc, monkey
     """Every draw a run uses is recorded by key: the counterfactual uses the same keys for every
     hazard and gets the same uniforms for each (they depend on seed, key and member only)."""
     seen: dict[str, dict[str, np.ndarray]] = {"base": {}, "cf": {}}
-    original = MemberRNG.uniform
+    original = MemberRNG.uniform_many
 
     def recording(run):
-        def uniform(self, key, shape=()):
-            u = original(self, key, shape)
-            seen[run][self.prefix + key] = u
+        def uniform_many(self, keys, shape=()):
+            u = original(self, keys, shape)
+            seen[run].update({self.prefix + key: x for key, x in zip(keys, u, strict=True)})
             return u
 
-        return uniform
+        return uniform_many
 
-    monkeypatch.setattr(MemberRNG, "uniform", recording("base"))
+    monkeypatch.setattr(MemberRNG, "uniform_many", recording("base"))
     rp.simulate(doc, members=10, seed=6)
-    monkeypatch.setattr(MemberRNG, "uniform", recording("cf"))
+    monkeypatch.setattr(MemberRNG, "uniform_many", recording("cf"))
     rp.simulate(doc, members=10, seed=6, counterfactual="no-russian-intervention")
     hazards = [k for k in seen["base"] if k.startswith("actions/")]
     assert hazards and set(hazards) == {k for k in seen["cf"] if k.startswith("actions/")}
@@ -235,12 +235,105 @@ def test_an_office_event_and_the_army_route_settle_the_transition(doc):
 def test_do_makes_turkey_intervene_and_its_force_enter_aleppo(doc):
     ds = rp.simulate(doc, members=10, seed=1, counterfactual="turkey-escalates")
     course = "turkey/ground-intervention-in-syria"
-    assert ds["acted"].sel(course=course).sel(month=slice("2015-11", None)).all()
+    acted = ds["acted"].sel(course=course)
+    # a one-off act: forced in its month, then spent
+    assert acted.sel(month="2015-11").all() and not acted.sel(month=slice("2015-12", None)).any()
     forces = ds["forces"].sel(faction="turkey").sum("region")
-    # the force enters in the month after the adoption (Oct by choice, or Nov by do())
     assert (forces.sel(month="2015-10") == 0).all() and (forces.sel(month="2015-12") > 0).all()
-    saudi = ds["acted"].sel(course="saudi-arabia/escalate-support-to-rebels")
-    assert saudi.sel(month=slice("2015-11", None)).all()
+    for posture in ("turkey/counter-escalate", "saudi-arabia/counter-escalate"):  # held postures
+        assert ds["acted"].sel(course=posture).sel(month=slice("2015-11", None)).all()
+
+
+def test_the_escalation_posture_makes_its_acts_likelier_and_arms_the_rebels(doc):
+    """On common draws, holding the escalation posture from Nov 2015 (turkey-escalates) raises the
+    odds of the acts that express it (a Saudi step up, a Turkish use of force), and the rebels'
+    backers' arms raise their fire: the rebels hold more ground than in the base run."""
+    base = rp.simulate(doc, members=80, seed=21)
+    cf = rp.simulate(doc, members=80, seed=21, counterfactual="turkey-escalates")
+    window = slice("2015-12", "2017-12")
+    for course in ("saudi-arabia/escalate-support-to-rebels",
+                   "turkey/use-force-against-russian-forces"):  # fmt: skip
+        p_base = base["strategy_prob"].sel(course=course, month=window).mean()
+        p_cf = cf["strategy_prob"].sel(course=course, month=window).mean()
+        assert float(p_cf) > float(p_base), course
+    f = list(base["faction"].values).index("rebels")
+    gov = base["region_kind"].values == "governorate"
+    area = np.nan_to_num(base["region_area"].values)
+    share = {
+        k: national_shares(ds["control"].sel(month="2016-12").values, area, gov)[:, f]
+        for k, ds in (("base", base), ("cf", cf))
+    }
+    assert (share["cf"] - share["base"]).mean() > 0
+
+
+@pytest.mark.parametrize("cf", ["no-russian-intervention", "turkey-escalates"])
+def test_a_counterfactual_moves_all_three_levels(doc, cf):
+    """Issue 11: bargaining (international), alignment (regional) and third-party choice (regional
+    and local) all move, not only combat — member by member on common draws."""
+    base = rp.simulate(doc, members=60, seed=5)
+    alt = rp.simulate(doc, members=60, seed=5, counterfactual=cf)
+    window = slice("2016-01", "2018-12")
+    moved = {
+        "bargaining": np.abs(alt["issue_outcome"].sel(month=window).values
+                             - base["issue_outcome"].sel(month=window).values).max(),
+        "alignment": np.nanmax(np.abs(alt["alignment"].sel(month=window).values
+                                      - base["alignment"].sel(month=window).values)),
+        "choice": np.abs(alt["strategy_prob"].sel(course="saudi-arabia/counter-escalate",
+                                                  month=window).values
+                         - base["strategy_prob"].sel(course="saudi-arabia/counter-escalate",
+                                                     month=window).values).max(),
+        "combat": np.abs(alt["control"].sel(month=window).values
+                         - base["control"].sel(month=window).values).max(),
+    }  # fmt: skip
+    for level, change in moved.items():
+        assert change > 1e-6, (cf, level)
+
+
+def test_a_reconciliation_needs_the_rupture_it_ends(doc):
+    """`requires`: Turkey-Russia reconciliation is possible only once a Turkish use of force against
+    Russian forces has been taken (the `taken` driver, 1 from that month on)."""
+    ds = rp.simulate(doc, members=120, seed=9)
+    force = ds["acted"].sel(course="turkey/use-force-against-russian-forces").values
+    deal = ds["acted"].sel(course="turkey/seek-deal-with-russia").values
+    prob = ds["strategy_prob"].sel(course="turkey/seek-deal-with-russia").values
+    taken_before = np.cumsum(force, axis=1) > 0
+    # month t's hazard reads `taken` at the start of t: set by the end of month t - 1
+    ruptured = np.concatenate([np.zeros_like(taken_before[:, :1]), taken_before[:, :-1]], axis=1)
+    assert not deal[~ruptured].any()
+    assert np.nan_to_num(prob[~ruptured][1:]).max() == 0
+    assert force.any(axis=1).sum() > 0 and deal.any()
+
+
+def test_a_negotiated_transition_hands_the_presidency_to_the_army_command(doc):
+    """A settlement of the transition issue while Assad holds office moves the presidency to the
+    leadership's settlement_successor the next month; a settlement event in Jan 2016 shows it."""
+    event = {
+        "events": {
+            "deal-2016-01": {
+                "date": "2016-01-10",
+                "description": "a negotiated transition (test)",
+                "judgement": {
+                    "by": "the tests",
+                    "date": "2026-12-07",
+                    "rationale": "a test event: the issue settles",
+                },
+                "effects": [{"kind": "settle", "issue": "negotiated-transition-replacing-assad"}],
+            }
+        }
+    }
+    ds = rp.simulate(patched(doc, event), members=12, seed=1)
+    actors = list(ds["actor"].values)
+    holder = ds["office_holder"].sel(office="syria-president")
+    settled = ds["settled"].sel(issue="negotiated-transition-replacing-assad")
+    first = settled.argmax("month").values
+    checked = 0
+    for m in range(12):
+        t = int(first[m])
+        was_assad = int(holder.isel(member=m, month=t)) == actors.index("assad")
+        if was_assad and t + 1 < holder.sizes["month"]:
+            assert int(holder.isel(member=m, month=t + 1)) == actors.index("army-command")
+            checked += 1
+    assert checked >= 6  # Assad still holds office in Jan 2016 in most members
 
 
 def test_an_act_effect_is_applied_in_the_month_after(doc):

@@ -6,11 +6,15 @@ in the store (:mod:`realpolitik.runs`): ``run``, ``open_run``, ``compare``, ``Ru
 
 __version__ = "0.1.0"
 
-_API = ("load", "simulate", "forecast", "compile_run", "answer", "read_questions")
+_API = ("load", "forecast", "compile_run", "answer", "read_questions")
 _RUNS = ("run", "open_run", "compare", "Run")
 
 
 def __getattr__(name):  # the API is imported on first use: the CLI starts fast
+    if name == "simulate":  # the module realpolitik.simulate, which calling runs api.simulate
+        import importlib
+
+        return importlib.import_module(f"{__name__}.simulate")
     if name in _API:
         from . import api
 

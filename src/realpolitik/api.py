@@ -15,6 +15,7 @@ share, never exactly 0 or 1); a numeric one is the ensemble's 5/25/50/75/95 % qu
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,12 +80,18 @@ def compile_run(
     seed: int = 0,
     counterfactual: str | None = None,
     first_member: int = 0,
+    hold: Iterable[str] = (),
 ) -> Compiled:
-    """Compile members ``first_member …`` of a run (of a counterfactual, given its id)."""
+    """Compile members ``first_member …`` of a run (of a counterfactual, given its id); the
+    mechanisms in ``hold`` run as their nulls (:mod:`realpolitik.nulls`: held at ``as_of``)."""
+    from .nulls import engines
+
     check_members(members)
+    held = engines(hold)
     doc = _doc(scenario)
     rng = MemberRNG(seed, first_member, first_member + members)
-    return compile(doc.scenario, members, rng, counterfactual_spec(doc, counterfactual))
+    c = compile(doc.scenario, members, rng, counterfactual_spec(doc, counterfactual))
+    return dataclasses.replace(c, hold=held & set(c.engines))
 
 
 def counterfactual_spec(doc: ScenarioDoc, counterfactual: str | None) -> tuple | None:

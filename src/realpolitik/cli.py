@@ -542,19 +542,32 @@ def explain(
             "(repeatable; default: every coupling rule)",
         ),
     ] = None,
+    question: Annotated[
+        list[str] | None,
+        typer.Option("--question", help="only these question ids (repeatable; default: all)"),
+    ] = None,
     members: Members = 500,
     seed: Seed = 0,
+    counterfactual: Counterfactual = None,
 ):
     """Each rule's effect on each question: the run as sampled minus the run with the rule's
-    magnitude at zero, on common random numbers, with a 90 % interval."""
+    magnitude at zero, on common random numbers, with a 90 % interval (in the base run, or in a
+    counterfactual)."""
     from .explain import explain as run_explain
     from .report import forecasts as view
 
     doc = _load_doc(scenario)
     qs = _questions(questions, doc)
+    if question:
+        known = [q.id for q in qs]
+        for qid in question:
+            if qid not in known:
+                _fail(ScenarioError([Problem(str(questions), None, None, "--question",
+                                             "unknown question id", qid, tuple(known))]))  # fmt: skip
+        qs = [q for q in qs if q.id in question]
     links = rule or [r.id for r in doc.scenario.coupling]
     try:
-        effects = run_explain(doc, links, qs, members, seed)
+        effects = run_explain(doc, links, qs, members, seed, counterfactual)
     except ScenarioError as exc:
         _fail(exc)
     view.effects_table(effects, out)
@@ -608,3 +621,215 @@ def demo(
     view.table([answer(q, ds) for q in _questions(questions, doc)], out, "The questions")
     out.print("p: (k + ½)/(n + 1) of n members, [90 % interval of that Monte Carlo estimate]; "
               "numeric: the ensemble's median and 5–95 % range.")  # fmt: skip
+
+
+# --- scores (issue 13): score, backtest, ablate --------------------------------------------------
+
+Outcomes = Annotated[
+    Path | None,
+    typer.Option("--outcomes", "-o", help="an outcome file (default: the outcomes in --questions)"),
+]
+Diagram = Annotated[
+    Path, typer.Option("--diagram", help="where to write the reliability diagram (PNG)")
+]
+Analyst = Annotated[
+    Path | None,
+    typer.Option(
+        help="the analyst's coded probabilities (default: data/questions/analyst-probabilities.yaml)"
+    ),
+]
+
+
+def _data_file(name: str) -> Path | None:
+    """``data/questions/<name>`` under the working directory, else under the source checkout."""
+    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        if (root / "data/questions" / name).is_file():
+            return root / "data/questions" / name
+    return None
+
+
+def _outcomes(questions: list, path: Path | None, where: Path) -> dict:
+    """id → outcome from ``path`` (an outcome file whose queries match the questions'), else from
+    the question file itself; exit 2 if there are none."""
+    from .api import read_questions
+    from .scoring.backtest import outcomes_by_id
+
+    if path is None:
+        found = outcomes_by_id(questions)
+        if not found:
+            _fail(ScenarioError([Problem(str(where), None, None, "--outcomes", "the question file "
+                  "has no outcomes: give an outcome file with --outcomes", None)]))  # fmt: skip
+        return found
+    try:
+        recorded = read_questions(path)
+    except ScenarioError as exc:
+        _fail(exc)
+    by_id = {q.id: q for q in questions}
+    problems = [
+        o.problem(("query",), f"the outcome's query differs from the question's in {where}", o.id)
+        for o in recorded
+        if o.id in by_id and o.query != by_id[o.id].query
+    ]
+    if not any(o.outcome is not None for o in recorded):
+        problems.append(Problem(str(path), None, None, "outcome", "not an outcome file", None))
+    if problems:
+        _fail(ScenarioError(problems))
+    return outcomes_by_id(questions, recorded)
+
+
+def _report(doc, ds, compiled, qs, outcomes, seed, members, analyst, fmt, diagram, title):
+    """Score ``ds`` against ``outcomes`` beside the baselines; print the table or the JSON object and
+    write the reliability diagram."""
+    from .report import scores as view
+    from .scoring import backtest as bt
+    from .scoring import baselines as bl
+
+    try:
+        table = None
+        path = analyst or _data_file("analyst-probabilities.yaml")
+        if path is not None:
+            table = bl.load_analyst(path, qs)
+        trends = _data_file("persistence-trends.yaml")
+        slopes = bl.trends(trends, doc.scenario.meta.as_of) if trends else {}
+    except ScenarioError as exc:
+        _fail(exc)
+    scored = bt.score_questions(qs, outcomes, ds, doc.scenario, compiled, table, slopes)
+    meta = {"scenario": doc.scenario.meta.id, "seed": seed, "members": members,
+            "diagram": str(diagram)}  # fmt: skip
+    report = bt.Report(scored, seed, meta).as_json()
+    view.diagram(report, diagram, f"{title}\n{report['model']['n_binary']} binary questions")
+    if fmt == "json":
+        print(json.dumps(report))
+    else:
+        view.table(report, out, title)
+        out.print(f"wrote the reliability diagram to {diagram}")
+
+
+def _check_score_format(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--format", "unknown format",
+                                     fmt, ("table", "json"))]))  # fmt: skip
+
+
+@app.command()
+def score(
+    run: Annotated[Path, typer.Option("--run", "-r", help="a trajectory from `realpolitik run`")],
+    scenario: Annotated[Path, typer.Option("--scenario", "-s", help="the scenario it ran")],
+    questions: Questions,
+    outcomes: Outcomes = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",  # noqa: A002
+    diagram: Diagram = Path("reliability.png"),
+    analyst: Analyst = None,
+):
+    """Score a run's forecasts against recorded outcomes, beside the baselines."""
+    from .api import compile_run
+    from .trajectory import check_trajectory
+
+    _check_score_format(format)
+    doc = _load_doc(scenario)
+    qs = _questions(questions, doc)
+    found = _outcomes(qs, outcomes, questions)
+    ds = _read_run(run)
+    problems = check_trajectory(ds)
+    if ds.attrs.get("scenario_hash") != _hash(doc):
+        problems.append(Problem(str(run), None, None, "attrs.scenario_hash",
+                                f"the run is not of {scenario} as it stands",
+                                ds.attrs.get("scenario_id")))  # fmt: skip
+    if problems:
+        _fail(ScenarioError(problems))
+    seed, first = int(ds.attrs["root_seed"]), int(ds["member"].values[0])
+    members = ds.sizes["member"]
+    cf = ds.attrs.get("counterfactual") or None
+    compiled = compile_run(doc, members, seed, cf, first_member=first)
+    _report(doc, ds, compiled, qs, found, seed, members, analyst, format, diagram,
+            f"Scores of {run.name}")  # fmt: skip
+
+
+def _hash(doc) -> str:
+    from .compile import scenario_hash
+
+    return scenario_hash(doc.scenario)
+
+
+def _read_run(path: Path):
+    import xarray as xr
+
+    try:
+        return xr.load_dataset(path)
+    except (OSError, ValueError) as exc:
+        _fail(ScenarioError([Problem(str(path), None, None, "--run", "not a readable netCDF "
+                                     f"trajectory ({type(exc).__name__})", None)]))  # fmt: skip
+
+
+@app.command()
+def backtest(
+    scenario: FileArg,
+    questions: Questions,
+    outcomes: Outcomes = None,
+    members: Members = 1000,
+    seed: Seed = 0,
+    format: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",  # noqa: A002
+    diagram: Diagram = Path("reliability.png"),
+    analyst: Analyst = None,
+):
+    """Simulate the scenario and score its forecasts against recorded outcomes, beside the
+    baselines (uniform, persistence, base rate, the analyst, the compromise model)."""
+    from .api import compile_run
+    from .simulate import simulate
+
+    _check_score_format(format)
+    doc = _load_doc(scenario)
+    qs = _questions(questions, doc)
+    found = _outcomes(qs, outcomes, questions)
+    try:
+        compiled = compile_run(doc, members, seed)
+    except ScenarioError as exc:
+        _fail(exc)
+    ds = simulate(compiled, 500)
+    _report(doc, ds, compiled, qs, found, seed, members, analyst, format, diagram,
+            f"Backtest of {doc.scenario.meta.id}, {members} members, seed {seed}")  # fmt: skip
+
+
+@app.command()
+def ablate(
+    scenario: FileArg,
+    questions: Questions,
+    outcomes: Outcomes = None,
+    members: Members = 200,
+    seed: Seed = 0,
+    mechanism: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mechanism",
+            "-m",
+            help="combat | bargaining | alignment | choice | acts "
+            "(repeatable; default: every one, and every coupling rule)",
+        ),
+    ] = None,  # fmt: skip
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="a coupling rule id (repeatable)")
+    ] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",  # noqa: A002
+):
+    """Each mechanism replaced by its null and each coupling rule switched off, on common random
+    numbers: the change in Brier and CRPSS against the outcomes, per level."""
+    from .api import check_members
+    from .nulls import engines
+    from .report import scores as view
+    from .scoring.ablate import ablate as run_ablate
+
+    _check_score_format(format)
+    doc = _load_doc(scenario)
+    qs = _questions(questions, doc)
+    found = _outcomes(qs, outcomes, questions)
+    try:
+        check_members(members)
+        engines(mechanism or ())
+        rows = run_ablate(doc, qs, found, members, seed, mechanism or ([] if rule else None),
+                          rule or ([] if mechanism else None))  # fmt: skip
+    except ScenarioError as exc:
+        _fail(exc)
+    if format == "json":
+        print(json.dumps({"scale": "brier-0-1", "members": members, "seed": seed, "rows": rows}))
+    else:
+        view.ablation_table(rows, out, members, seed)

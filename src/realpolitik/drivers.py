@@ -29,20 +29,23 @@ losses                 faction,region  combat             fighters lost in the m
 territory_share        faction         loop               share of the country's area, governorates [0-1]
 territory_trend        faction         loop               territory_share minus its value 3 months before
 forces_share           faction         loop               the faction's share of all fighters [0-1]
+population_share       faction         loop               its share of the country's residents [0-1]
 fighting_scope         -               loop               population share of governorates with losses [0-1]
 combat_losses          -               loop               fighters lost in the country this month [persons]
 position               issue,actor     bargaining         bargaining position [0-100]
 issue_outcome          issue           bargaining         weighted-median outcome [0-100]
 settled                issue           bargaining         1 once the issue is settled [0/1]
 alignment              actor           alignment          0 = with the United States … 1 = with Russia
+leverage               actor           loop               capability on ``capability: leverage`` issues
 office_holder          office          politics           index into the actor labels, −1 vacant
 strategy_prob          course          loop               probability of the course this month [0-1]
 acted                  course          loop               1 if the course was taken this month [0/1]
+taken                  course          loop        S      1 once the course has been taken [0/1]
 relation_intensity     relation        loop        S M    intensity of each declared relation
 support                actor,partner   loop        M      Σ support intensity from actor to partner
 hostility              actor,partner   loop        M      Σ hostility intensity from actor to partner
 combat_hostility       faction,enemy   loop        M      fire allocation / hostility weight [0-1]
-air_sorties            faction         loop        M      sorties flown for the faction [per month]
+air_sorties            faction,region  loop        M      sorties flown for the faction there [per month]
 sortie_factor          air_group       loop        S      multiplier of an air group's sortie rate
 reinforcements         faction         loop        M      fighters added this month (− withdrawn)
 deployments            faction,region  loop        M      fighters placed in the region this month
@@ -94,20 +97,23 @@ REGISTRY: dict[str, Driver] = {
         _d("territory_share", ("faction",), "loop", "0-1", "share of the country's area"),
         _d("territory_trend", ("faction",), "loop", "0-1", "territory_share minus 3 months ago"),
         _d("forces_share", ("faction",), "loop", "0-1", "share of all fighters"),
+        _d("population_share", ("faction",), "loop", "0-1", "share of the residents held"),
         _d("fighting_scope", (), "loop", "0-1", "population share of governorates with losses"),
         _d("combat_losses", (), "loop", "persons", "fighters lost this month"),
         _d("position", ("issue", "actor"), "bargaining", "0-100", "bargaining position"),
         _d("issue_outcome", ("issue",), "bargaining", "0-100", "weighted-median outcome"),
         _d("settled", ("issue",), "bargaining", "0/1", "1 once settled"),
         _d("alignment", ("actor",), "alignment", "0-1", "0 = with the US … 1 = with Russia"),
+        _d("leverage", ("actor",), "loop", "-", "capability on the leverage issues"),
         _d("office_holder", ("office",), "politics", "index", "actor index, -1 vacant", "", "i8"),
         _d("strategy_prob", ("course",), "loop", "0-1", "probability of the course this month"),
         _d("acted", ("course",), "loop", "0/1", "1 if the course was taken this month"),
+        _d("taken", ("course",), "loop", "0/1", "1 once the course has been taken", "S"),
         _d("relation_intensity", ("relation",), "loop", "-1..1", "relation intensity", "SM"),
         _d("support", ("actor", "partner"), "loop", "0-1", "support from actor to partner", "M"),
         _d("hostility", ("actor", "partner"), "loop", "0-1", "hostility actor to partner", "M"),
         _d("combat_hostility", ("faction", "enemy"), "loop", "0-1", "fire allocation", "M"),
-        _d("air_sorties", ("faction",), "loop", "per month", "sorties flown for it", "M"),
+        _d("air_sorties", ("faction", "region"), "loop", "per month", "sorties flown for it", "M"),
         _d("sortie_factor", ("air_group",), "loop", "-", "multiplier of the sortie rate", "S"),
         _d("reinforcements", ("faction",), "loop", "persons", "fighters added this month", "M"),
         _d("deployments", ("faction", "region"), "loop", "persons", "fighters placed", "M"),
@@ -123,6 +129,7 @@ REGISTRY: dict[str, Driver] = {
 
 # neutral values of the modifiers (the as_of value of a driver that only rules and effects move)
 NEUTRAL = {
+    "taken": 0.0,
     "reinforcements": 0.0,
     "deployments": 0.0,
     "fire_factor": 1.0,

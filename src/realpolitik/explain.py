@@ -81,16 +81,22 @@ class Effect:
 
 
 def explain(
-    doc: ScenarioDoc, rules: list[str], questions, members: int = 500, seed: int = 0
+    doc: ScenarioDoc,
+    rules: list[str],
+    questions,
+    members: int = 500,
+    seed: int = 0,
+    counterfactual: str | None = None,
 ) -> list[Effect]:
-    """The effect of each link in ``rules`` on each question (see the module docstring)."""
+    """The effect of each link in ``rules`` on each question (see the module docstring), in the
+    base run or in a counterfactual (where a rule read at its as_of reference may matter more)."""
     from .questions.schema import is_numeric
 
     qs = read_questions(questions) if not isinstance(questions, list) else questions
-    base = simulate(compile_run(doc, members, seed))
+    base = simulate(compile_run(doc, members, seed, counterfactual))
     out = []
     for link in rules:
-        off = simulate(compile_run(switch_off(doc, link), members, seed))
+        off = simulate(compile_run(switch_off(doc, link), members, seed, counterfactual))
         for q in qs:
             a = np.asarray(resolve(q, base), float)
             b = np.asarray(resolve(q, off), float)

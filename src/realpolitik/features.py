@@ -14,12 +14,14 @@ constant             —                   1
 territory-share:F    territory_share     the faction's share of the country's area (0–1)
 territory-trend:F    territory_trend     its change over the last three months
 forces-share:F       forces_share        its share of all fighters in the country
+population-share:F   population_share    its share of the country's residents
+leverage:A           leverage            the actor's leverage on the war's issues
 holds-ground:F       territory_share     1 while it holds any ground, else 0
-air-sorties:F        air_sorties         sorties flown for it (per month)
 alignment:A          alignment           0 = with the United States … 1 = with Russia
 settled:I            settled             1 once the issue is settled
 relation:R           relation_intensity  the relation's intensity (R = ``from>to:type[:kind]``)
 acted:C              acted               1 in a month the course ``actor/strategy`` is taken
+taken:C              taken               1 once the course has been taken (a rupture, a deal)
 fighting-scope       fighting_scope      population share of governorates with fighting
 ===================  ==================  ===================================================
 """
@@ -55,16 +57,19 @@ REGISTRY: dict[str, Feature] = {
                 "change of the faction's territory share over the last three months"),
         Feature("forces-share", "forces_share", "faction", "value",
                 "the faction's share of all fighters in the country"),
+        Feature("population-share", "population_share", "faction", "value",
+                "the faction's share of the country's residents"),
+        Feature("leverage", "leverage", "actor", "value",
+                "the actor's bargaining leverage (the `leverage` section)"),
         Feature("holds-ground", "territory_share", "faction", "positive",
                 "1 while the faction holds any territory, else 0"),
-        Feature("air-sorties", "air_sorties", "faction", "value",
-                "air sorties flown for the faction this month"),
         Feature("alignment", "alignment", "actor", "value",
                 "the actor's alignment, 0 = with the United States … 1 = with Russia"),
         Feature("settled", "settled", "issue", "value", "1 once the issue is settled"),
         Feature("relation", "relation_intensity", "relation", "value",
                 "the intensity of a declared relation `from>to:type[:kind]`"),
         Feature("acted", "acted", "course", "value", "1 in a month the course is taken"),
+        Feature("taken", "taken", "course", "value", "1 once the course has been taken"),
         Feature("fighting-scope", "fighting_scope", None, "value",
                 "population share of governorates with fighting this month"),
     )

@@ -5,7 +5,8 @@ Each month t, for a batch of members:
 1. **Start of the month.** The effects fired in month t − 1 (acts that happened, game strategies
    adopted) and those of events dated in month t are applied; the loop's drivers are derived from
    the engines' outputs of month t − 1 and the loop's states (territory share and its 3-month trend,
-   forces share, support/hostility from the relations' intensities, combat hostility, air sorties);
+   forces and population shares, support/hostility from the relations' intensities, combat
+   hostility, air sorties, the actors' leverage);
    ``do()`` interventions of month t are set; the coupling rules move their targets
    (:mod:`realpolitik.coupling`).
 2. **The engines** step in the order combat, bargaining, alignment, choice, actions, politics —
@@ -15,6 +16,10 @@ Each month t, for a batch of members:
    displacement of that month's fighting).
 3. **End of the month.** The council's acts are read from its votes; the effects of what happened
    are queued for month t + 1; the trajectory assembler records the month.
+
+Engines named in ``Compiled.hold`` run as their nulls (:mod:`realpolitik.nulls`, for ablation):
+held at ``as_of``, or stepped on their ``as_of`` inputs; the trajectory's ``hold`` attribute lists
+them.
 
 Members are run in chunks of ``chunk`` (memory stays bounded by the chunk, not the ensemble); every
 draw is keyed by member, so the result is identical for any chunking.
@@ -32,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from . import nulls
 from .compile import SECOND_PHASE, Compiled
 from .compile.asof import (
     air_sorties,
@@ -65,6 +71,7 @@ class Carry:
     fired: list  # (Effect, mask) to apply at the start of the next month
     held: np.ndarray  # (M, C) bool: courses taken last month (for adoptions)
     settle: np.ndarray  # (M, I) bool: issues settled by a transition (told to bargaining)
+    was_settled: np.ndarray  # (M, I) bool: issues settled by the end of last month
     reads: dict[str, list] = field(default_factory=dict)  # rule id -> past reads (lagged rules)
 
 
@@ -87,12 +94,17 @@ class Trajectory:
             scenario_id=c.scenario_id, scenario_hash=c.scenario_hash,
             counterfactual=c.counterfactual, root_seed=c.root_seed,
         )  # fmt: skip
+        if c.hold:
+            self.attrs["hold"] = ",".join(sorted(c.hold))
         from .trajectory import VARIABLES
 
+        # month-major buffers: each month's record is one contiguous block (first-touch page faults
+        # and copies stay sequential); the Dataset sees them as (member, month, …) views
         self.vars = {}
         for name, (dims, _) in VARIABLES.items():
             if all(d in sizes for d in dims) and self._produced(name):
-                self.vars[name] = (dims, np.empty([sizes[d] for d in dims], DTYPES[name]))
+                shape = [sizes["month"], sizes["member"], *(sizes[d] for d in dims[2:])]
+                self.vars[name] = (dims, np.empty(shape, DTYPES[name]))
 
     def _produced(self, name: str) -> bool:
         e = self.c.engines
@@ -107,12 +119,11 @@ class Trajectory:
         """Row ``t`` (0 = the initial row) of members ``lo …`` from the drivers."""
         for name, (_, arr) in self.vars.items():
             value = series if name == "series" else store[name]
-            arr[lo : lo + value.shape[0], t] = value
+            arr[t, lo : lo + value.shape[0]] = value
 
     def dataset(self) -> xr.Dataset:
-        return xr.Dataset(
-            {k: v for k, v in self.vars.items()}, coords=self.coords, attrs=self.attrs
-        )
+        data = {k: (dims, np.moveaxis(buf, 0, 1)) for k, (dims, buf) in self.vars.items()}
+        return xr.Dataset(data, coords=self.coords, attrs=self.attrs)
 
 
 def simulate(
@@ -151,7 +162,10 @@ def run_chunk(c: Compiled, out: Trajectory, lo: int = 0, timings: dict | None = 
         fired=[],
         held=np.broadcast_to(c.loop.initially_held, store["acted"].shape).copy(),
         settle=np.zeros(store["settle"].shape, bool),
+        was_settled=store["settled"] > 0,
     )  # fmt: skip
+    as_of = {name: {k: r.read(store) for k, r in c.engines[name].inputs.items()}
+             for name in c.hold}  # fmt: skip
     out.record(lo, 0, store, _series(c, store, None, initial=True))
     clock["loop"] += time.perf_counter() - t0
     for t in range(len(c.months)):
@@ -162,7 +176,7 @@ def run_chunk(c: Compiled, out: Trajectory, lo: int = 0, timings: dict | None = 
         for name, e in c.engines.items():
             if name in SECOND_PHASE:
                 continue
-            outputs[name] = _step(e, states, store, t, rng, clock)
+            outputs[name] = _step(e, states, store, t, rng, clock, as_of.get(name))
         t0 = time.perf_counter()
         if "combat" in c.engines:
             losses = store["losses"].sum(axis=1)
@@ -171,18 +185,24 @@ def run_chunk(c: Compiled, out: Trajectory, lo: int = 0, timings: dict | None = 
         clock["loop"] += time.perf_counter() - t0
         for name in SECOND_PHASE:
             if name in c.engines:
-                outputs[name] = _step(c.engines[name], states, store, t, rng, clock)
+                outputs[name] = _step(
+                    c.engines[name], states, store, t, rng, clock, as_of.get(name)
+                )
         t0 = time.perf_counter()
         _end_month(c, t, store, carry, outputs)
         out.record(lo, t + 1, store, _series(c, store, outputs))
         clock["loop"] += time.perf_counter() - t0
 
 
-def _step(e, states, store, t, rng, clock):
+def _step(e, states, store, t, rng, clock, as_of=None):
+    """Step engine ``e`` (or, given its ``as_of`` inputs, its null: :mod:`realpolitik.nulls`)."""
     t0 = time.perf_counter()
     inputs = {k: r.read(store) for k, r in e.inputs.items()}
-    states[e.name], out = e.module.step(states[e.name], e.params, inputs, t, rng)
-    for put in e.outputs:
+    if as_of is None:
+        states[e.name], out = e.module.step(states[e.name], e.params, inputs, t, rng)
+    else:
+        states[e.name], out = nulls.step(e, states[e.name], inputs, as_of, t, rng)
+    for put in e.outputs if out is not None else ():
         put.write(store, out)
     clock[e.name] += time.perf_counter() - t0
     return out
@@ -241,9 +261,12 @@ def _derive(c: Compiled, store, carry: Carry) -> None:
     store["territory_trend"] = share - carry.share_hist[:, 0]
     carry.share_hist = np.concatenate([carry.share_hist[:, 1:], share[:, None]], axis=1)
     store["forces_share"] = forces_share(store["forces"])
-    store["air_sorties"] = air_sorties(
-        c.loop.air, store["sortie_factor"], store["combat_hostility"].shape[1]
-    )
+    store["population_share"] = national_shares(store["control"], geo.population, geo.governorate)
+    if c.loop.leverage is not None:
+        store["leverage"] = c.loop.leverage.value(
+            store["forces_share"], store["population_share"], rel
+        )
+    store["air_sorties"] = air_sorties(c.loop.air, store["sortie_factor"], store["forces"])
 
 
 def _apply(effect, mask, store, states) -> None:
@@ -291,7 +314,14 @@ def _end_month(c: Compiled, t: int, store, carry: Carry, outputs) -> None:
             army = outputs["politics"].exit_route[:, office] == ARMY
             store["settled"][:, issue] = np.maximum(store["settled"][:, issue], army)
             carry.settle[:, issue] |= army
+    for x in c.loop.successions:
+        hands = (store["settled"][:, x.issue] > 0) & ~carry.was_settled[:, x.issue]
+        hands &= store["office_holder"][:, x.office] == x.incumbent
+        if hands.any():
+            carry.fired.append((x.effect, hands))
+    carry.was_settled = store["settled"] > 0
     acted = store["acted"] > 0
+    carry.states["taken"] = np.maximum(carry.states["taken"], acted)
     for e in c.loop.effects:
         if e.on == "act":
             mask = acted[:, e.course]

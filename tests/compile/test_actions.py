@@ -38,6 +38,10 @@ def test_drivers_at_as_of_reproduce_each_base_rate(flagship, params):
     for i, a in enumerate(flagship.actions):
         rows = np.flatnonzero(params.row_action == i)
         h0 = params.base_rate[:, rows].prod(axis=1)
+        required = params.requires[i]
+        if (params.x_ref[:, required] <= 0).any():  # waits for what it requires (none at as_of)
+            assert (out.prob[:, i] == 0).all() and not out.acted[:, i].any(), a.id
+            continue
         assert out.prob[:, i] == pytest.approx(h0), a.id
         se = np.sqrt(np.mean(h0 * (1 - h0)) / M)
         assert abs(out.acted[:, i].mean() - h0.mean()) < 4 * se + 1e-12, a.id
@@ -61,10 +65,14 @@ def test_each_driver_moves_its_act_in_the_declared_direction_within_the_cap(flag
 @pytest.mark.parametrize(
     "act_id, spec, sign",
     [
-        ("withdraw-main-force", "territory-trend:regime", +1),  # regime gains let Russia draw down
         ("long-term-basing-agreement", "forces-share:russia", +1),  # a larger force needs bases
         ("convene-trilateral-talks-with-iran-and-turkey", "alignment:turkey", +1),
         ("migrant-return-deal-with-turkey", "alignment:turkey", -1),  # Turkey closer to the West
+        # a held posture makes the acts expressing it likelier (issue 11)
+        ("use-force-against-russian-forces", "acted:turkey/counter-escalate", +1),
+        ("ground-intervention-in-syria", "acted:turkey/counter-escalate", +1),
+        ("escalate-support-to-rebels", "acted:saudi-arabia/counter-escalate", +1),
+        ("escalate-support-to-rebels", "acted:saudi-arabia/seek-political-deal", -1),
     ],
 )
 def test_documented_counterfactual_directions(flagship, params, act_id, spec, sign):
@@ -75,6 +83,28 @@ def test_documented_counterfactual_directions(flagship, params, act_id, spec, si
     p0 = act.step(st, params, at(params, params.x_ref), 0, MemberRNG(3, 0, M))[1].prob[:, i]
     p1 = act.step(st, params, at(params, x), 0, MemberRNG(3, 0, M))[1].prob[:, i]
     assert np.all(np.sign(p1 - p0) == sign)
+
+
+def test_the_prior_pseudo_count_sets_an_empty_class_rate(flagship, samples):
+    """``meta.base_rate_prior`` a: a class with k events in E months gives Gamma(k + a, E) draws;
+    for k = 0 the mean is a/E, so a = 1 doubles the Jeffreys (½) rate on the same uniforms."""
+    from realpolitik.scenario.quantities import Fixed
+
+    i = next(
+        j
+        for j, a in enumerate(flagship.actions)
+        if a.base_rate.events == 0 and len(a.participants) <= 1
+    )
+    col = list(compile_actions(make_draws(flagship, samples, seed=11)).row_action).index(i)
+    rates = {}
+    for a in (0.5, 1.0):
+        meta = flagship.meta.model_copy(update={"base_rate_prior": Fixed(value=a, src="j-drivers")})
+        s = flagship.model_copy(update={"meta": meta})
+        rates[a] = compile_actions(make_draws(s, samples, seed=11)).base_rate[:, col]
+    e = flagship.actions[i].base_rate.exposure
+    for a, r in rates.items():
+        assert abs(r.mean() - a / e) < 4 * np.sqrt(a) / e / np.sqrt(M)
+    assert (rates[1.0] > rates[0.5]).all()  # same uniforms, a larger shape: a larger quantile
 
 
 def test_keyed_gamma_base_rates(flagship, samples):

@@ -75,7 +75,7 @@ def test_twelve_months_run_without_nan_and_conserve_shares(flagship):
     s, samples, P = flagship
     sorties = air_sorties(s, samples, P)
     np.testing.assert_allclose(
-        sorties[:, P.factions.index("regime")],
+        sorties[:, P.factions.index("regime")].sum(axis=1),
         samples["factions.russia.parameters.sorties_per_day"] * combat.DAYS_PER_MONTH,
     )
     ds = run_engine(combat, P, P.n_members, 12, SEED, drivers={"air_sorties": sorties})
@@ -88,6 +88,25 @@ def test_twelve_months_run_without_nan_and_conserve_shares(flagship):
     # static factions keep their ground
     i = P.factions.index("israel")
     np.testing.assert_array_equal(c[:, -1, i], P.control0[:, i])
+
+
+def test_sorties_go_where_the_priority_enemies_are(flagship):
+    """Rule: a group's sorties over regions ∝ Σ_e priority_e · X_e where its faction has fighters."""
+    s, samples, P = flagship
+    sorties = air_sorties(s, samples, P)
+    f = P.factions.index
+    X = P.forces0
+    present = X[:, f("regime")] > 0
+    isis = samples["combat.air.russian-air-group.priority.isis"]
+    weight = (X[:, f("rebels")] + isis[:, None] * X[:, f("isis")]) * present
+    expected = weight / weight.sum(axis=1, keepdims=True)
+    got = sorties[:, f("regime")] / sorties[:, f("regime")].sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    # no sortie where the supported faction has nobody on the ground
+    assert (sorties[:, f("regime")][~present] == 0).all()
+    # the coalition strikes ISIS only: none of its sorties where the SDF faces no ISIS fighters
+    sdf = sorties[:, f("sdf")]
+    assert (sdf[(X[:, f("isis")] == 0)] == 0).all() and (sdf.sum(axis=1) > 0).all()
 
 
 def test_members_do_not_depend_on_the_chunk(flagship):

@@ -138,3 +138,21 @@ def test_chunking_invariance_and_missing_driver():
     assert np.array_equal(whole, np.concatenate(parts))
     with pytest.raises(ValueError, match="features must be"):
         act.step(st, p, {}, 0, MemberRNG(9, 0, m))
+
+
+def test_an_act_that_requires_a_driver_waits_for_it():
+    """``requires``: the hazard is 0 while the required driver is <= 0, the base rate once it is > 0."""
+    n = 4000
+    p = act.Params(
+        actions=("a/x",), drivers=("taken:a/y",), row_labels=("x/a",),
+        row_action=np.array([0]), once=np.array([False]),
+        base_rate=np.full((n, 1), 0.3), beta=np.zeros((n, 1, 1)), x_ref=np.zeros((n, 1)),
+        requires=np.array([[True]]),
+    )  # fmt: skip
+    rng = MemberRNG(5, 0, n)
+    state = act.init_state(p, n)
+    _, out = act.step(state, p, {"features": np.zeros((n, 1))}, 0, rng)
+    assert not out.acted.any() and (out.prob == 0).all()
+    _, out = act.step(state, p, {"features": np.ones((n, 1))}, 1, rng)
+    assert abs(out.acted.mean() - 0.3) < 4 * np.sqrt(0.3 * 0.7 / n)
+    np.testing.assert_allclose(out.prob, 0.3)

@@ -840,3 +840,22 @@ def test_engine_robust_to_degenerate_issue():
     for v in ("position", "issue_outcome", "hazard", "distance"):
         assert np.isfinite(ds[v].values).all(), v
     np.testing.assert_array_equal(ds["issue_outcome"].values, 50.0)
+
+
+def test_an_issue_settles_only_on_the_side_its_agreement_names(eu):
+    """``min_outcome``: no settlement (hazard or band) in a month whose outcome is below it; the
+    engine's own outcome (a weighted median of positions) decides, so a threshold above every
+    position blocks and one below every position blocks nothing."""
+    import dataclasses
+
+    sure = _params(eu, ["germany", "uk"], h0=0.999, band=1.0)
+    free = run_engine(B, sure, 6, 2, 1)
+    top = float(np.max(eu["position"]))
+    assert free["settled"].values.all()
+    blocked = run_engine(B, dataclasses.replace(sure, min_outcome=top + 1.0), 6, 2, 1)
+    assert not blocked["settled"].values.any()
+    assert (blocked["hazard"].values == 0).all()
+    low = run_engine(
+        B, dataclasses.replace(sure, min_outcome=float(np.min(eu["position"])) - 1), 6, 2, 1
+    )
+    np.testing.assert_array_equal(low["settled"].values, free["settled"].values)

@@ -44,6 +44,7 @@ def synthetic(structure, n, seed, control0=None, forces0=None, **over):
         hold_threshold=u(0.3, 0.6),
         csf_decisiveness=u(0.5, 2.0),
         max_advance_km_day=u(0.5, 3.0),
+        attack_density=u(20.0, 200.0),
         offensive_ratio=u(2.0, 4.0),
         garrison_per_capita=u(0.0005, 0.003),
         garrison_per_front_km=u(2.0, 10.0),
@@ -53,7 +54,8 @@ def synthetic(structure, n, seed, control0=None, forces0=None, **over):
         air_m_max=u(0.5, 2.0),
         air_s0=u(100.0, 1000.0),
         redeploy_rate=u(0.05, 0.3),
-        recruitment=u(0, 500, (F,)),
+        demobilisation_rate=u(0.0, 0.02),
+        recruitment_rate=u(0, 5e-5, (F,)),
         substeps=4,
     )
     kw.update(over)
@@ -93,6 +95,7 @@ def chain_structure(n_regions, factions, base=None, access=None, sites=()):
         border_km=adj * 50.0,
         internal_front_km=np.full(R, 30.0),
         depth_km=np.full(R, 60.0),
+        area_km2=np.full(R, 3600.0),
         population=np.where(parent < 0, 2e5, 0.0),
         is_site=parent >= 0,
         parent=parent,
@@ -221,11 +224,29 @@ def test_advance_is_capped_by_the_maximum_rate():
     """Helmbold cap: outside sieges no faction gains more than v_max·30.44/depth of a region a month."""
     structure = chain_structure(3, ["a", "b"])
     structure["depth_km"] = np.full(3, 500.0)
+    structure["area_km2"] = np.full(3, 500.0**2)
     params = synthetic(structure, 50, 2, siege_fall_rate=np.zeros(50))
     ds = run(params, 3)
     gain = np.diff(np.concatenate([params.control0[:, None], ds.control.values], axis=1), axis=1)
     cap = params.max_advance_km_day * combat.DAYS_PER_MONTH / structure["depth_km"][0]
     assert (gain.max(axis=(1, 2, 3)) <= np.minimum(cap, 1) + 1e-12).all()
+
+
+def test_a_thinly_manned_attack_takes_less_ground():
+    """The frontage bound: with the same odds (both sides scaled alike) an attacker with fewer
+    uncommitted fighters attacks on a narrower front, so it takes less of the region a month."""
+    structure = chain_structure(3, ["a", "b"])
+    n = 40
+    base = synthetic(structure, n, 6, siege_fall_rate=np.zeros(n), offensive_ratio=np.full(n, 1.5),
+                     garrison_per_capita=np.zeros(n), garrison_per_front_km=np.zeros(n),
+                     attack_density=np.full(n, 100.0))  # fmt: skip
+    taken = []
+    for scale in (0.05, 1.0):
+        params = combat.Params(**{**base.__dict__, "forces0": base.forces0 * scale})
+        ds = run(params, 1)
+        lost = params.control0 - ds.control.values[:, 0]  # (member, faction, region)
+        taken.append(np.abs(lost).sum(axis=(1, 2)))
+    assert taken[0].mean() < taken[1].mean()
 
 
 def test_results_do_not_depend_on_chunking():

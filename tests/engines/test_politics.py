@@ -194,3 +194,12 @@ def test_exit_is_absorbing_and_collapse_uses_lagged_territory():
     changed = np.stack([o.office_holder[:, 0] != 0 for o in outs])
     assert np.all(np.diff(changed.astype(int), axis=0) >= 0)  # never returns
     assert np.all(st.territory_hist[:, 0, -1] == 9.0)
+
+
+def test_poisson_inverse_cdf_matches_scipy_below_the_cap():
+    from scipy import stats
+
+    u = np.random.default_rng(0).uniform(size=(5000, 3))
+    lam = np.array([0.02, 0.3, 2.5])
+    want = np.minimum(stats.poisson.ppf(u, lam), 4)
+    np.testing.assert_array_equal(pol.poisson_ppf(u, lam, 4), want)

@@ -97,6 +97,7 @@ class Compiled:
     drivers0: dict[str, np.ndarray]  # as_of values of every driver (member-leading)
     loop: Any  # realpolitik.compile.loop.Loop: derivations, effects, do(), series, rules
     layout: dict[str, Any]  # trajectory layout (coords/attrs arguments)
+    hold: frozenset[str] = frozenset()  # engines run as their null (realpolitik.nulls)
 
     @property
     def n_members(self) -> int:
@@ -109,7 +110,7 @@ class Compiled:
             self.first_member + start, self.start, self.months, self.coords,
             {k: e.slice(start, stop) for k, e in self.engines.items()},
             {k: v[start:stop] for k, v in self.drivers0.items()},
-            self.loop.slice(start, stop), self.layout,
+            self.loop.slice(start, stop), self.layout, self.hold,
         )  # fmt: skip
 
 

@@ -8,6 +8,8 @@
 * Drivers act on the declaring actor's row (its own willingness), so the act's odds move by
   exp(β·(x − x_ref)) as declared, whatever the number of parties. β = the sampled coefficient
   ``actions.<id>.drivers.<feature>``; x_ref = the feature at as_of in the base scenario.
+* ``requires``: features that must be > 0 for the act to be possible (bound like the drivers, with
+  no coefficient).
 * Doubling cap: |β·sd| ≤ ln 2 for every member's draw, with sd from ``meta.feature_sd`` (the spec,
   else the feature name), unless the driver is listed in the action's ``cap_exception``; a driver
   without a declared sd is refused.
@@ -43,22 +45,30 @@ def feature_sd(s: Scenario, spec: str) -> float | None:
     return None
 
 
-def base_rate(events: int, exposure: float, key: str, rng: MemberRNG) -> np.ndarray:
-    """(M,) monthly base rates: keyed draws from the Jeffreys posterior Gamma(k + ½, E)."""
-    return engine.sample_base_rate(events, exposure, rng.uniform(key))
+def prior_events(s: Scenario) -> float:
+    """The pseudo-events a every reference class gets (``meta.base_rate_prior``; Jeffreys ½)."""
+    q = s.meta.base_rate_prior
+    return 0.5 if q is None else central(q)
+
+
+def base_rate(events: int, exposure: float, key: str, rng: MemberRNG, prior: float = 0.5):
+    """(M,) monthly base rates: keyed draws from the posterior Gamma(k + a, E), a = ``prior``
+    (:func:`prior_events`; ½, the Jeffreys prior, by default)."""
+    return engine.sample_base_rate(events, exposure, rng.uniform(key), prior)
 
 
 def params(d: Draws) -> engine.Params:
     s, samples, n = d.scenario, d.samples, d.n
     drivers: list[str] = []
     for a in s.actions:
-        drivers += [x for x in a.drivers if x not in drivers]
+        drivers += [x for x in [*a.drivers, *a.requires] if x not in drivers]
     d_index = {x: k for k, x in enumerate(drivers)}
     rows, labels, rates, betas, problems = [], [], [], [], []
     for i, a in enumerate(s.actions):
         parties = a.participants or [a.actor]
         own = parties.index(a.actor) if a.actor in parties else 0
-        h0 = base_rate(a.base_rate.events, a.base_rate.exposure, f"actions.{a.id}.base_rate", d.rng)
+        h0 = base_rate(a.base_rate.events, a.base_rate.exposure, f"actions.{a.id}.base_rate", d.rng,
+                       prior_events(s))  # fmt: skip
         for w, party in enumerate(parties):
             rows.append(i)
             labels.append(f"{a.id}/{party}")
@@ -81,6 +91,9 @@ def params(d: Draws) -> engine.Params:
         base_rate=np.stack(rates, 1),
         beta=np.stack(betas, 1),
         x_ref=x_ref if x_ref is not None else np.zeros((n, 0)),
+        requires=np.array([[x in a.requires for x in drivers] for a in s.actions], bool).reshape(
+            len(s.actions), len(drivers)
+        ),
     )
 
 

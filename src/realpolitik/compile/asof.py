@@ -7,7 +7,9 @@ Per member, from the sampled values (:func:`realpolitik.scenario.sampling.sample
 * ``territory_share`` (M, F): :func:`realpolitik.trajectory.national_shares` of ``control`` on the
   governorates' areas (one definition, shared with the simulation and the resolvers);
   ``territory_trend`` 0 (no earlier state is declared); ``forces_share`` each faction's fighters over
-  all fighters;
+  all fighters; ``population_share`` the same shares on residents;
+* ``leverage`` (M, A): each actor's bargaining leverage from those shares and its support relations
+  (:mod:`.leverage`; NaN without a ``leverage`` section);
 * ``fighting_scope``: the population share of governorates (with their sites) where two mutually
   hostile factions both have fighters (where the first month's fighting will be);
 * ``position``/``issue_outcome`` are filled by the bargaining engine's initial state, ``settled`` 0;
@@ -17,7 +19,8 @@ Per member, from the sampled values (:func:`realpolitik.scenario.sampling.sample
   ``support``/``hostility`` (actor × partner): the strongest intensity of that type from one to the
   other; ``combat_hostility`` (faction × enemy): the strongest hostility between any of their members,
   either way (combat is mutual: a faction that is attacked fires back), zero diagonal;
-* ``air_sorties``: Σ of the ``combat.air`` groups' sorties per day × 30.44 on the faction supported;
+* ``air_sorties`` (M, F, R): each ``combat.air`` group's sorties per day × 30.44 on the faction it
+  supports, spread over its regions by the group's strike priority (:func:`air_sorties`);
 * modifiers at their neutral value (``realpolitik.drivers.NEUTRAL``); ``strategy_prob`` NaN,
   ``acted`` 0.
 """
@@ -35,6 +38,7 @@ from ..errors import fail
 from ..scenario.quantities import as_dist
 from ..scenario.schema import Scenario
 from ..trajectory import national_shares
+from .leverage import spec as leverage_spec
 
 
 def coords(s: Scenario) -> Coords:
@@ -149,35 +153,51 @@ def combat_hostility(intensity: np.ndarray, rm: RelationMaps, n_factions: int) -
 
 @dataclass(frozen=True)
 class AirGroups:
-    """``combat.air``: each group's flyer (a faction or actor id), the faction it supports, and its
-    sorties per month (M, G) before ``sortie_factor``."""
+    """``combat.air``: each group's flyer (a faction or actor id), the faction it supports, its
+    sorties per month (M, G) before ``sortie_factor`` and its strike priority over factions
+    (M, G, F)."""
 
     by: tuple[str, ...]
     supports: np.ndarray  # (G,) faction index
     sorties: np.ndarray  # (M, G)
+    priority: np.ndarray  # (M, G, F)
 
     def slice(self, start, stop):
-        return AirGroups(self.by, self.supports, self.sorties[start:stop])
+        return AirGroups(self.by, self.supports, self.sorties[start:stop],
+                         self.priority[start:stop])  # fmt: skip
 
 
 def air_groups(s: Scenario, samples, c: Coords, n: int) -> AirGroups:
     groups = s.combat.air if s.combat else []
+    factions = list(c.of("faction"))
     sorties = np.zeros((n, len(groups)))
+    priority = np.zeros((n, len(groups), len(factions)))
     for g, a in enumerate(groups):
         if a.parameter is not None:
             per_day = samples[f"factions.{a.by}.parameters.{a.parameter}"]
         else:
             per_day = samples[f"combat.air.{a.id}.sorties_per_day"]
         sorties[:, g] = per_day * DAYS_PER_MONTH
-    supports = np.array([c.of("faction").index(a.supports) for a in groups], np.int64)
-    return AirGroups(tuple(a.by for a in groups), supports, sorties)
+        for enemy in a.priority:
+            priority[:, g, factions.index(enemy)] = samples[f"combat.air.{a.id}.priority.{enemy}"]
+    supports = np.array([factions.index(a.supports) for a in groups], np.int64)
+    return AirGroups(tuple(a.by for a in groups), supports, sorties, priority)
 
 
-def air_sorties(groups: AirGroups, factor: np.ndarray, n_factions: int) -> np.ndarray:
-    """(M, F): Σ over air groups of sorties × sortie_factor on the faction each supports."""
-    out = np.zeros((groups.sorties.shape[0], n_factions))
+def air_sorties(groups: AirGroups, factor: np.ndarray, forces: np.ndarray) -> np.ndarray:
+    """(M, F, R): each air group's sorties × its sortie_factor, on the faction it supports, spread
+    over the regions where that faction has fighters in proportion to Σ_e priority_e · X_e there
+    (the enemies it strikes first), or to its own fighters where none of them is present."""
+    out = np.zeros(forces.shape)
     for g, f in enumerate(groups.supports):
-        out[:, f] += groups.sorties[:, g] * factor[:, g]
+        present = forces[:, f] > 0
+        weight = np.einsum("mf,mfr->mr", groups.priority[:, g], forces) * present
+        total = weight.sum(axis=1, keepdims=True)
+        own = forces[:, f] * present
+        weight = np.where(total > 0, weight, own)
+        total = weight.sum(axis=1, keepdims=True)
+        share = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+        out[:, f] += (groups.sorties[:, g] * factor[:, g])[:, None] * share
     return out
 
 
@@ -226,10 +246,16 @@ def initial_drivers(s: Scenario, samples, c: Coords, n: int) -> dict[str, np.nda
         out["territory_share"] = national_shares(control, np.nan_to_num(geo.area), geo.governorate)
         out["territory_trend"] = np.zeros((n, n_factions))
         out["forces_share"] = forces_share(forces)
+        out["population_share"] = national_shares(control, geo.population, geo.governorate)
+        lev = leverage_spec(s, samples, c, n)
+        if lev is not None:
+            out["leverage"] = lev.value(
+                out["forces_share"], out["population_share"], out["relation_intensity"]
+            )
         out["fighting_scope"] = fighting_scope(contact(forces, out["combat_hostility"]), geo)
         out["combat_losses"] = np.zeros(n)
         out["air_sorties"] = air_sorties(
-            air_groups(s, samples, c, n), np.ones((n, len(c.of("air_group")))), n_factions
+            air_groups(s, samples, c, n), np.ones((n, len(c.of("air_group")))), forces
         )
     return out
 

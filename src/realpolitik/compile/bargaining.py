@@ -7,7 +7,11 @@ players; the settlement hazard's base rate (keyed Gamma(k + ½, E) draws of the 
 and slope; the agreement band (NaN when absent). An issue with ``rule: band`` has no hazard (h0 = 0);
 one with no ``settlement`` never settles.
 
-Inputs: ``salience_shift`` and ``capability_factor`` at (issue, the engine's actors), ``settle``.
+Issues with ``capability: leverage`` take each actor's ``leverage`` driver as its capability (at as_of
+here, then every month: compile/leverage.py), unless its stance gives one.
+
+Inputs: ``salience_shift`` and ``capability_factor`` at (issue, the engine's actors), ``leverage`` at
+the engine's actors, ``settle``.
 Outputs: ``position``, ``issue_outcome`` and ``settled`` (positions at the engine's actors).
 
 Also :func:`trace_from_scenario`, the playthrough of one issue at central values
@@ -22,9 +26,10 @@ from ..drivers import Put, Take
 from ..engines import bargaining as engine
 from ..errors import Problem, ScenarioError
 from ..scenario.quantities import central
+from ..scenario.sampling import central_samples
 from ..scenario.schema import Scenario
 from . import Draws, EngineSpec
-from .actions import base_rate
+from .actions import base_rate, prior_events
 
 
 def applies(s: Scenario) -> bool:
@@ -41,29 +46,37 @@ def params(d: Draws, dtype: type = np.float32) -> engine.Params:
     shape = (n, len(s.issues), len(ids))
     position, salience, capability = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     veto = np.zeros(shape[1:], bool)
+    leverage = np.zeros(shape[1:], bool)  # (issue, actor): capability from the leverage driver
+    at_asof = d.drivers0["leverage"][:, d.coords.index("actor", ids, d.where, "issues.positions")]
     h0, slope = np.zeros(shape[:2]), np.zeros(shape[:2])
     band = np.full(shape[:2], np.nan)
+    min_outcome = np.full(shape[:2], -np.inf)
     for k, issue in enumerate(s.issues):
         key = f"issues.{issue.id}"
         for actor, stance in issue.positions.items():
             j = ids.index(actor)
             position[:, k, j] = samples[f"{key}.positions.{actor}.position"]
             salience[:, k, j] = samples[f"{key}.positions.{actor}.salience"]
-            capability[:, k, j] = (
-                samples[f"{key}.positions.{actor}.capability"]
-                if stance.capability is not None
-                else samples[f"actors.{actor}.capabilities.{issue.capability}"]
-            )
+            if stance.capability is not None:
+                capability[:, k, j] = samples[f"{key}.positions.{actor}.capability"]
+            elif issue.capability == "leverage":
+                capability[:, k, j] = at_asof[:, j]
+                leverage[k, j] = True
+            else:
+                capability[:, k, j] = samples[f"actors.{actor}.capabilities.{issue.capability}"]
             veto[k, j] = actor in issue.veto_players
         rule = issue.settlement
         if rule is None:
             continue
         if rule.rule == "hazard" and rule.base_rate is not None:
             br = rule.base_rate
-            h0[:, k] = base_rate(br.events, br.exposure, f"{key}.settlement.base_rate", d.rng)
+            h0[:, k] = base_rate(br.events, br.exposure, f"{key}.settlement.base_rate", d.rng,
+                                 prior_events(s))  # fmt: skip
             slope[:, k] = samples[f"{key}.settlement.slope"] if rule.slope is not None else 0.0
         if rule.band is not None:
             band[:, k] = samples[f"{key}.settlement.band"]
+        if rule.min_outcome is not None:
+            min_outcome[:, k] = samples[f"{key}.settlement.min_outcome"]
     return engine.Params(
         actors=tuple(ids),
         issues=tuple(i.id for i in s.issues),
@@ -71,9 +84,11 @@ def params(d: Draws, dtype: type = np.float32) -> engine.Params:
         position=position,
         salience=salience,
         capability=capability,
+        leverage=leverage,
         hazard_base=h0,
         hazard_slope=slope,
         band=band,
+        min_outcome=min_outcome,
         dtype=dtype,
     )
 
@@ -84,6 +99,7 @@ def compile(d: Draws) -> EngineSpec:  # noqa: A001
     inputs = {
         "salience_shift": Take("salience_shift", (None, at)),
         "capability_factor": Take("capability_factor", (None, at)),
+        "leverage": Take("leverage", (at,)),
         "settle": Take("settle", (None,)),
     }
     outputs = (
@@ -97,7 +113,8 @@ def compile(d: Draws) -> EngineSpec:  # noqa: A001
 def issue_arrays(scenario: Scenario, issue_id: str) -> dict:
     """Central values of one scenario issue, actors in the order of its ``positions``: ``actors``,
     ``position``, ``salience``, ``capability`` (the stance's, else the actor's capability named by
-    the issue's ``capability`` key) and ``veto`` (bool)."""
+    the issue's ``capability`` key, or its as_of leverage at central values) and ``veto``
+    (bool)."""
     issue = next((i for i in scenario.issues if i.id == issue_id), None)
     if issue is None:
         options = tuple(i.id for i in scenario.issues)
@@ -106,9 +123,16 @@ def issue_arrays(scenario: Scenario, issue_id: str) -> dict:
         )
     by_id = {a.id: a for a in scenario.actors}
     ids = list(issue.positions)
+    if issue.capability == "leverage":  # as_of leverage at central values
+        from .asof import coords, initial_drivers
+
+        c = coords(scenario)
+        lev = initial_drivers(scenario, central_samples(scenario), c, 1)["leverage"][0]
+        actor_ids = list(c.of("actor"))
     cap = [
-        central(st.capability if st.capability is not None
-                else by_id[a].capabilities[issue.capability])
+        central(st.capability) if st.capability is not None
+        else float(lev[actor_ids.index(a)]) if issue.capability == "leverage"
+        else central(by_id[a].capabilities[issue.capability])
         for a, st in issue.positions.items()
     ]  # fmt: skip
     return {

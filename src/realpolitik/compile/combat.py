@@ -8,15 +8,17 @@ Structure (shared by all members):
   plus an edge from each site to its parent; supply nodes and their ``adjacent`` regions from
   ``regions.supply_nodes``; faction f may use node s if f is in s's ``open_to`` or s is in f's
   ``supply_nodes``; bases from ``Faction.bases``;
-* population, depth and internal front: the mean of each quantity (the map is one for all members);
-  a governorate's depth and internal front default to √area, a site's to ``combat.site_depth_km``;
-  sites hold no population (it is counted in the parent).
+* population, area, depth and internal front: the mean of each quantity (the map is one for all
+  members); a governorate's depth and internal front default to √area; a site with an area is
+  treated the same, a point site as a ``combat.site_depth_km`` square; sites hold no population (it
+  is counted in the parent).
 
 Per member: control0, forces0 and the hostility matrix are the as_of drivers (:mod:`.asof`);
 attrition a_ij = attrition · X_ref^(1 − p − q_ij), with q_ij = 1 for Deitchman area fire (a
 conventional firer i on a guerrilla j) and q otherwise, so that at strength X_ref every law loses
 ``attrition`` fighters per month per enemy fighter; hold_threshold = ``regions.capture_threshold``;
-recruitment = ``Faction.recruitment`` (0 if unset); every other coefficient from ``combat:``.
+recruitment_rate = ``Faction.recruitment`` (the gross monthly recruitment at as_of) divided by the
+residents the faction holds at as_of (0 if unset); every other coefficient from ``combat:``.
 
 Inputs: ``air_sorties``, ``fire_factor``, ``reinforcements``, ``deployments``,
 ``combat_hostility`` (the drivers of the same names; faction labels are the engine's own).
@@ -28,14 +30,16 @@ import numpy as np
 
 from ..drivers import Put, Take
 from ..engines import combat as engine
+from ..errors import fail
 from ..scenario.schema import Scenario
 from . import Draws, EngineSpec
 from .asof import geography, mean
 
 _COEFFICIENTS = (
-    "csf_decisiveness", "max_advance_km_day", "offensive_ratio", "garrison_per_capita",
+    "csf_decisiveness", "max_advance_km_day", "attack_density", "offensive_ratio",
+    "garrison_per_capita",
     "garrison_per_front_km", "supply_decay", "supply_recovery", "siege_fall_rate", "air_m_max",
-    "air_s0", "redeploy_rate",
+    "air_s0", "redeploy_rate", "demobilisation_rate",
 )  # fmt: skip
 
 
@@ -61,7 +65,8 @@ def structure(s: Scenario) -> dict:
     for k in np.nonzero(is_site)[0]:
         adjacency[k, parent[k]] = adjacency[parent[k], k] = True
     site_km = mean(s.combat.site_depth_km)
-    length = np.where(is_site, site_km, np.sqrt(np.nan_to_num(geo.area)))
+    area = np.where(np.isnan(geo.area), site_km**2, geo.area)  # a point site: a site_km square
+    length = np.where(is_site & np.isnan(geo.area), site_km, np.sqrt(area))
     depth = np.array([mean(r.depth_km, d) for r, d in zip(nodes, length, strict=True)])
     front = np.array([mean(r.internal_front_km, d) for r, d in zip(nodes, length, strict=True)])
     by_id = {f.id: f for f in s.factions}
@@ -87,6 +92,7 @@ def structure(s: Scenario) -> dict:
         border_km=border,
         internal_front_km=front,
         depth_km=depth,
+        area_km2=area,
         population=geo.population,
         is_site=is_site,
         parent=parent,
@@ -113,10 +119,20 @@ def params(d: Draws) -> engine.Params:
     scale = coef("attrition")[:, None, None]
     x_ref = coef("reference_fighters")[:, None, None]
     attrition = scale * x_ref ** (1.0 - p[:, None, None] - q_ij) * (1.0 - np.eye(F))
+    residents = d.drivers0["control"] @ st["population"]  # (M, F) residents held at as_of
     recruitment = np.zeros((n, F))
     for f in s.factions:
         if f.recruitment is not None:
-            recruitment[:, st["factions"].index(f.id)] = samples[f"factions.{f.id}.recruitment"]
+            k = st["factions"].index(f.id)
+            if not (residents[:, k] > 0).all():
+                fail(
+                    d.where,
+                    f"factions.{f.id}.recruitment",
+                    "a faction that recruits must hold "
+                    "residents at as_of (recruitment scales with the residents it holds)",
+                    f.id,
+                )
+            recruitment[:, k] = samples[f"factions.{f.id}.recruitment"] / residents[:, k]
     out = engine.Params(
         **st,
         control0=d.drivers0["control"],
@@ -127,7 +143,7 @@ def params(d: Draws) -> engine.Params:
         q=q,
         hold_threshold=np.asarray(samples["regions.capture_threshold"], float),
         **{name: coef(name) for name in _COEFFICIENTS},
-        recruitment=recruitment,
+        recruitment_rate=recruitment,
         substeps=s.combat.substeps,
     )
     engine.validate(out)
@@ -137,7 +153,7 @@ def params(d: Draws) -> engine.Params:
 def compile(d: Draws) -> EngineSpec:  # noqa: A001
     whole = (None,)
     inputs = {
-        "air_sorties": Take("air_sorties", whole),
+        "air_sorties": Take("air_sorties", (None, None)),
         "fire_factor": Take("fire_factor", whole),
         "reinforcements": Take("reinforcements", whole),
         "deployments": Take("deployments", (None, None)),

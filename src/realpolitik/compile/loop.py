@@ -10,7 +10,9 @@ series.
   council's votes: patch the voters instead).
 * **Rules**: the ``coupling:`` section, compiled and ordered (:mod:`realpolitik.coupling`).
 * **Transitions**: a leader's exit through the army command (``exit_route`` 1) settles the office's
-  ``transition_issue`` in that month (and the bargaining engine is told to settle it next month).
+  ``transition_issue`` in that month (and the bargaining engine is told to settle it next month);
+  the other way round, a negotiated settlement of that issue hands the office to
+  ``settlement_successor`` the next month, if the as_of holder still holds it (:class:`Succession`).
 * **Series**: each scenario series comes from one mechanism: a population measure
   (``population.series``), a veto count (``council.vetoes_series``), or a faction's territory change
   (a ``percent-of-syria`` series with ``faction``: start + 100·(share − share at as_of)).
@@ -31,6 +33,8 @@ from ..scenario.schema import Do, Scenario
 from ..trajectory import course_label, month_index, month_labels
 from . import Draws, EngineSpec
 from .asof import AirGroups, Geography, RelationMaps, air_groups, geography, relation_maps
+from .leverage import LeverageSpec
+from .leverage import spec as leverage_spec
 
 TREND_MONTHS = 3
 
@@ -49,6 +53,21 @@ class Effect:
     def slice(self, start: int, stop: int) -> Effect:
         return Effect(self.on, self.course, self.month, self.kind, self.target,
                       self.amount[start:stop])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Succession:
+    """A leadership's ``settlement_successor``: when ``issue`` settles while ``incumbent`` still
+    holds ``office``, the successor takes it the next month (an ``office`` effect)."""
+
+    office: int
+    issue: int
+    incumbent: int
+    effect: Effect  # kind "office", target (office, successor)
+
+    def slice(self, start: int, stop: int) -> Succession:
+        return Succession(self.office, self.issue, self.incumbent,
+                          self.effect.slice(start, stop))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -78,6 +97,8 @@ class Loop:
     rules: tuple[coupling.CompiledRule, ...]  # in application order
     series: tuple[SeriesSource, ...]  # in the scenario's series order
     transitions: tuple[tuple[int, int], ...] = ()  # (office, issue): an army-route exit settles
+    successions: tuple[Succession, ...] = ()  # a negotiated settlement hands the office over
+    leverage: LeverageSpec | None = None  # the leverage driver's weights and maps
 
     def slice(self, start: int, stop: int) -> Loop:
         return Loop(
@@ -86,6 +107,8 @@ class Loop:
             tuple(e.slice(start, stop) for e in self.effects), self.intervention,
             self.initially_held, tuple(r.slice(start, stop) for r in self.rules),
             tuple(x.slice(start, stop) for x in self.series), self.transitions,
+            successions=tuple(x.slice(start, stop) for x in self.successions),
+            leverage=self.leverage.slice(start, stop) if self.leverage is not None else None,
         )  # fmt: skip
 
 
@@ -261,7 +284,26 @@ def compile_loop(d: Draws, engines: dict[str, EngineSpec], dos: tuple[Do, ...]) 
             for ld in s.leadership
             if ld.transition_issue is not None and "politics" in engines
         ),
+        leverage=leverage_spec(s, d.samples, d.coords, d.n) if "combat" in engines else None,
+        successions=tuple(_successions(d, engines)),
     )
+
+
+def _successions(d: Draws, engines: dict[str, EngineSpec]) -> list[Succession]:
+    s, c = d.scenario, d.coords
+    if "politics" not in engines or "bargaining" not in engines:
+        return []
+    holders = {o.id: o.holder for o in s.offices}
+    out = []
+    for ld in s.leadership:
+        if ld.settlement_successor is None:
+            continue
+        o = c.of("office").index(ld.id)
+        target = (o, c.of("actor").index(ld.settlement_successor))
+        effect = Effect("event", -1, -1, "office", target, np.zeros(d.n))
+        out.append(Succession(o, c.of("issue").index(ld.transition_issue),
+                              c.of("actor").index(holders[ld.id]), effect))  # fmt: skip
+    return out
 
 
 def layout(s: Scenario, coords) -> dict:

@@ -29,7 +29,7 @@ from ..scenario.schema import Scenario
 from ..scenario.sections import ELECTED
 from ..trajectory import course_label, month_index
 from . import Draws, EngineSpec
-from .actions import base_rate
+from .actions import base_rate, prior_events
 
 
 def applies(s: Scenario) -> bool:
@@ -52,6 +52,7 @@ def leader(d: Draws) -> engine.LeaderParams:
                     getattr(ld, route).exposure,
                     f"leadership.{ld.id}.{route}",
                     d.rng,
+                    prior_events(s),
                 )  # fmt: skip
                 for ld in s.leadership
             ],
@@ -99,7 +100,7 @@ def council(d: Draws) -> engine.CouncilParams:
 
     rates = [
         base_rate(t.base_rate.events, t.base_rate.exposure,
-                  f"council.draft_types.{t.id}.base_rate", d.rng)
+                  f"council.draft_types.{t.id}.base_rate", d.rng, prior_events(s))
         for t in c.draft_types
     ]  # fmt: skip
     held = d.rng.uniform("council.seat.held") < samples["council.seat.probability"]

@@ -86,19 +86,37 @@ def _exp_f32(y):
 
 
 def fpow(base, rho):
-    """base**rho for base in [0, 1], rho > 0 (0**rho = 0)."""
+    """base**rho for base in [0, 1], rho > 0 (0**rho = 0): ``fexp(rho · flog(base))``."""
     raise NotImplementedError  # replaced inside jitted code by the overload below
+
+
+def flog(base):
+    """ln base for base ≥ 0, with ln 0 = −inf (float64) or −1e30 (float32), so fexp(ρ·ln 0) = 0."""
+    raise NotImplementedError
+
+
+def fexp(y):
+    """e^y (0 for y = −inf or, in float32, below e^−87)."""
+    raise NotImplementedError
+
+
+@overload(flog, jit_options=_JIT)
+def _flog_impl(base):
+    if base == types.float32:
+        return lambda base: _log_f32(base)
+    return lambda base: math.log(base) if base > 0.0 else -math.inf
+
+
+@overload(fexp, jit_options=_JIT)
+def _fexp_impl(y):
+    if y == types.float32:
+        return lambda y: _exp_f32(y)
+    return lambda y: math.exp(y)
 
 
 @overload(fpow, jit_options=_JIT)
 def _fpow_impl(base, rho):
-    if base == types.float32:
-        return lambda base, rho: _exp_f32(rho * _log_f32(base))
-
-    def libm(base, rho):
-        return math.exp(rho * math.log(base)) if base > 0.0 else base - base
-
-    return libm
+    return lambda base, rho: fexp(rho * flog(base))
 
 
 @njit(**_JIT)
@@ -172,12 +190,13 @@ def weighted_mean(x, w, m):
 
 
 @njit(**_JIT)
-def vote_sums(x, w, rho, m, mp, invd, f, a_sum, b_sum):
+def vote_sums(x, w, rho, m, mp, invd, f, a_sum, b_sum, ld=None):
     """Votes of one pass (§3.2–3.3); returns the CODE denominator D.
 
     f[a, k] = w_k·(|x_k − x_a|/Δ)^{r_k}, so v_k(x_i, x_j) = f[j, k] − f[i, k];
     A_ab = Σ_k |f[a, k] − f[b, k]| (symmetric), B_a = Σ_k f[a, k], D = Σ_{a,b} A_ab.
-    ``rho`` None means every r_k = 1 (pass 1). Padding voters (w = 0) add exact zeros.
+    ``rho`` None means every r_k = 1 (pass 1); otherwise ``ld`` holds ln(|x_a − x_k|/Δ) (see
+    :func:`log_tables`). Padding voters (w = 0) add exact zeros.
     """
     zero = x[0] - x[0]
     for a in range(m):
@@ -187,7 +206,7 @@ def vote_sums(x, w, rho, m, mp, invd, f, a_sum, b_sum):
                 f[a, k] = w[k] * (abs(x[k] - xa) * invd)
         else:
             for k in range(mp):
-                f[a, k] = w[k] * fpow(abs(x[k] - xa) * invd, rho[k])
+                f[a, k] = w[k] * fexp(rho[k] * ld[a, k])
     big_d = zero
     for a in range(m):
         acc = zero
@@ -302,19 +321,23 @@ def security_exponents(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, q, rul
 
 
 @njit(**_JIT)
-def views(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other, ea, eb):
+def views(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other, ea, eb, lm, lp):
     """Pass 2 (§3.6, §3.8): ea[i, j] = E_i(i→j), eb[i, j] = E_i(j→i), both with ρ = r_i
     (``b_other``: eb[i, j] = E_j(j→i), with ρ = r_j — the literal superscript of eq. 25b).
     E = s_target·[P·U_s + (1 − P)·U_f] + (1 − s_target)·U_s − Q·U_sq − (1 − Q)·[T·U_b + (1 − T)·U_w].
-    Zero on the diagonal."""
+    Zero on the diagonal. ``lm``/``lp`` hold ln(½ ∓ ½d_ij) (:func:`log_tables`), so
+    (½ ∓ ½d)^{r_i} = exp(r_i·ln(½ ∓ ½d)) costs one exp."""
     one = x.dtype.type(1.0)
+    two = one + one
+    four = two + two
     inv2d = _inv2(big_d)
     for i in range(m):
         xi = x[i]
         ri = r[i]
+        usq = two - four * fpow(one / two, ri)
         for j in range(mp):  # entries j ≥ m are never read
-            d = abs(xi - x[j]) * invd
-            us, uf, usq = utilities(d, ri, one)
+            us = two - four * fexp(ri * lm[i, j])
+            uf = two - four * fexp(ri * lp[i, j])
             p_ij = _p(a_sum[i, j], b_sum[i], b_sum[j], inv2d, paper)
             p_ji = _p(a_sum[i, j], b_sum[j], b_sum[i], inv2d, paper)
             ea[i, j] = s[j] * (p_ij * us + (one - p_ij) * uf) + (one - s[j]) * us - q * usq
@@ -335,6 +358,21 @@ def views(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other
     for i in range(m):
         ea[i, i] = one - one
         eb[i, i] = one - one
+
+
+@njit(**_JIT)
+def log_tables(x, m, mp, invd, ld, lm, lp):
+    """ln d_ij, ln(½ − ½d_ij) and ln(½ + ½d_ij) for d_ij = |x_i − x_j|/Δ, i < m, j < mp: the logs the
+    round's powers share (pass 2's votes and the utilities), each computed once per round."""
+    one = x.dtype.type(1.0)
+    half = one / (one + one)
+    for i in range(m):
+        xi = x[i]
+        for j in range(mp):
+            d = abs(xi - x[j]) * invd
+            ld[i, j] = flog(d)
+            lm[i, j] = flog(max(half - half * d, one - one))
+            lp[i, j] = flog(half + half * d)
 
 
 @njit(**_JIT)
@@ -386,7 +424,7 @@ def choose(x, m, mp, ea, eb, comp_least, capit, keys, new_x, target, kind, a_out
 def eum_round(x, s, w, m, delta, q, paper, b_other, comp_least, capit, rule, range_current, work):
     """One round (§2) on compact arrays (room for ``padded(m)`` entries); returns μ at the start of
     the round. Fills ``work``'s new_x, r, target, kind, a, b; the caller applies new_x."""
-    keys, f, a_sum, b_sum, sec, big_r, r, ea, eb, new_x, target, kind, av, bv = work
+    keys, f, a_sum, b_sum, sec, big_r, r, ea, eb, new_x, target, kind, av, bv, ld, lm, lp = work
     mp = padded(m)
     pad(x, s, w, r, m, mp)
     rng = delta
@@ -396,9 +434,10 @@ def eum_round(x, s, w, m, delta, q, paper, b_other, comp_least, capit, rule, ran
     mu = weighted_median(x, w, m, mp)
     big_d = vote_sums(x, w, None, m, mp, invd, f, a_sum, b_sum)
     security_exponents(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, q, rule, sec, big_r, r)
+    log_tables(x, m, mp, invd, ld, lm, lp)
     if not paper:  # PAPER's P has no exponents: pass 2 reuses pass 1's sums
-        big_d = vote_sums(x, w, r, m, mp, invd, f, a_sum, b_sum)
-    views(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other, ea, eb)
+        big_d = vote_sums(x, w, r, m, mp, invd, f, a_sum, b_sum, ld)
+    views(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, r, q, rule, b_other, ea, eb, lm, lp)
     choose(x, m, mp, ea, eb, comp_least, capit, keys, new_x, target, kind, av, bv)
     return mu
 
@@ -423,6 +462,9 @@ def make_work(n, dtype_like):
         np.zeros(n, np.int64),
         np.zeros(n, dt),
         np.zeros(n, dt),
+        np.zeros((n, n), dt),
+        np.zeros((n, n), dt),
+        np.zeros((n, n), dt),
     )
 
 

@@ -20,7 +20,8 @@ draws its own willingness each month from its own uniform, and the act happens o
 willing, so ``P(act) = Π_w h_w``. A joint act's reference-class rate ``h0`` is split evenly,
 ``h0_w = h0^(1/n)`` (:func:`split_joint_rate`), so the product at ``as_of`` is exactly ``h0``.
 
-``once`` acts are absorbing: after the first occurrence the hazard is 0. Interventions (``do:``, the
+``once`` acts are absorbing: after the first occurrence the hazard is 0. An act may ``require``
+drivers: while any of them is ≤ 0 its hazard is 0 (a reconciliation needs the rupture it ends). Interventions (``do:``, the
 ``intervention`` input, +1 / −1 / 0 per act) make an act happen that month / never / leave it to its
 hazard. What an act does (its effects) is applied by the coupled simulation, not here.
 
@@ -61,6 +62,7 @@ class Params:
     base_rate: np.ndarray = field(metadata=MEMBER)  # (M, W) monthly hazard h0_w in (0, 1)
     beta: np.ndarray = field(metadata=MEMBER)  # (M, W, D) log-odds per driver unit
     x_ref: np.ndarray = field(metadata=MEMBER)  # (M, D) driver values at as_of (base scenario)
+    requires: np.ndarray | None = None  # (A, D) bool: act a is possible only while x_d > 0
 
     def __post_init__(self):
         m, w = self.base_rate.shape
@@ -77,6 +79,11 @@ class Params:
             raise ValueError("base rates must lie in (0, 1)")
         if set(np.unique(self.row_action)) != set(range(len(self.actions))):
             raise ValueError("every act needs at least one willingness row")
+        if self.requires is not None and np.shape(self.requires) != (
+            len(self.actions),
+            len(self.drivers),
+        ):
+            raise ValueError("requires must be (A, D)")
 
     @property
     def membership(self) -> np.ndarray:
@@ -112,9 +119,10 @@ def jeffreys_rate(events: int, exposure: float) -> float:
     return (events + 0.5) / exposure
 
 
-def sample_base_rate(events: int, exposure: float, u: np.ndarray) -> np.ndarray:
-    """Inverse-CDF draws from the Jeffreys posterior Gamma(k + ½, rate=E), capped at ``H_MAX``."""
-    return np.minimum(stats.gamma.ppf(u, events + 0.5, scale=1.0 / exposure), H_MAX)
+def sample_base_rate(events: int, exposure: float, u: np.ndarray, prior: float = 0.5) -> np.ndarray:
+    """Inverse-CDF draws from the posterior Gamma(k + a, rate=E), capped at ``H_MAX``; a = ½ is the
+    Jeffreys prior (a = ⅓ Kerman's neutral prior, a = 1 the uniform one)."""
+    return np.minimum(stats.gamma.ppf(u, events + prior, scale=1.0 / exposure), H_MAX)
 
 
 def split_joint_rate(h0, n_parties: int):
@@ -149,10 +157,12 @@ def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month,
     if x.shape != (n, len(params.drivers)):
         raise ValueError(f"actions: features must be (M, {len(params.drivers)}), got {x.shape}")
     h = hazards(params, x)
-    u = np.stack([rng.uniform(f"actions/{month}/{label}") for label in params.row_labels], 1)
+    u = rng.uniform_many([f"actions/{month}/{label}" for label in params.row_labels]).T
     unwilling = (u >= h).astype(float)
     member = params.membership
     blocked = state.done & params.once[None, :]
+    if params.requires is not None and params.requires.any():
+        blocked = blocked | ((x[:, None, :] <= 0) & params.requires[None]).any(axis=2)
     force = np.asarray(drivers.get("intervention", np.zeros((n, len(params.actions)))))
     acted = (((unwilling @ member) == 0) | (force > 0)) & ~blocked & ~(force < 0)
     prob = np.where(force > 0, 1.0, np.exp(np.log(h) @ member)) * ~blocked * ~(force < 0)

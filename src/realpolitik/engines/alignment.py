@@ -45,6 +45,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+import numba
 import numpy as np
 
 from ..errors import Problem, ScenarioError, short_repr
@@ -228,8 +229,8 @@ def _drift(p: np.ndarray, params: Params, drivers: Mapping) -> np.ndarray:
                     new = np.broadcast_to(p, (drive.shape[0], n, n)).copy()
                 amount = np.asarray(eta, float).reshape(-1, 1) * (drive[:, i, j] + drive[:, j, i])
                 step = amount * (toward - new[:, i, j])
-                np.add.at(new, (slice(None), i, j), step)
-                np.add.at(new, (slice(None), j, i), step)
+                new[:, i, j] += step  # the pairs (i < j) are distinct: no repeated index
+                new[:, j, i] += step
     if np.any(params.eta_balance) and n > 2:
         push = p @ p
         push *= 1 - p**2
@@ -242,6 +243,22 @@ def _drift(p: np.ndarray, params: Params, drivers: Mapping) -> np.ndarray:
     return np.clip(new, -1.0, 1.0, out=new)
 
 
+@numba.njit(parallel=True, cache=True)
+def _heat_bath(coupling, spin, prob_b, beta, players, u):  # pragma: no cover - compiled
+    """Sweeps of the heat bath over ``players`` in turn, every member in parallel: player i joins
+    camp A with probability logistic(β·ΔE_i), ΔE_i = 2 Σ_j J_ij S_j (J = coupling), in place."""
+    m, sweeps, n = u.shape
+    for k in numba.prange(m):
+        for sweep in range(sweeps):
+            for i in players:
+                delta = 0.0
+                for j in range(n):
+                    delta += coupling[k, i, j] * spin[k, j]
+                p_a = 0.5 * (1.0 + np.tanh(0.5 * beta[k] * 2.0 * delta))  # logistic, no overflow
+                spin[k, i] = 1.0 if u[k, sweep, i] < p_a else -1.0
+                prob_b[k, i] = 1.0 - p_a
+
+
 def step(state: State, params: Params, drivers: Mapping, month: int, rng: MemberRNG):
     m, n = state.spin.shape
     p = _drift(state.propensity, params, drivers)
@@ -251,16 +268,13 @@ def step(state: State, params: Params, drivers: Mapping, month: int, rng: Member
     beta = np.broadcast_to(np.asarray(params.beta, float), (m,))
     free = np.asarray(params.anchor) == 0
     u = np.zeros((m, params.sweeps, n))
-    for i in np.nonzero(free)[0]:  # one keyed stream per actor: adding a player changes no draw
-        u[:, :, i] = rng.uniform(f"alignment/{month}/{params.actors[i]}", params.sweeps)
+    players = np.nonzero(free)[0]  # one keyed stream per actor: adding a player changes no draw
+    keys = [f"alignment/{month}/{params.actors[i]}" for i in players]
+    u[:, :, players] = np.moveaxis(rng.uniform_many(keys, params.sweeps), 0, 2)
     spin = state.spin.copy()
     prob_b = state.alignment.copy()
-    for sweep in range(params.sweeps):
-        for i in np.nonzero(free)[0]:
-            delta = 2 * (coupling[:, i, :] * spin).sum(axis=1)
-            p_a = 0.5 * (1 + np.tanh(0.5 * beta * delta))  # logistic(β ΔE), overflow-free
-            spin[:, i] = np.where(u[:, sweep, i] < p_a, 1.0, -1.0)
-            prob_b[:, i] = 1 - p_a
+    _heat_bath(np.ascontiguousarray(np.broadcast_to(coupling, (m, n, n))), spin, prob_b, beta,
+               players, u)  # fmt: skip
     sign, balance = state.sign, state.balance
     if params.ctd_updates:
         sign, balance = sign.copy(), balance.copy()

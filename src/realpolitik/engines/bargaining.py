@@ -45,9 +45,13 @@ month in the UCDP Conflict Termination data, Kreutz 2010, *JPR* 47(2):243–250;
 arrive as arrays. Optional **agreement band**: the issue also settles when every pair of veto
 players is within ``band``·Δ. Settlement is absorbing: a settled issue's positions and outcome stay
 frozen. Inputs (optional): ``salience_shift`` (member|1, issue|1, actor) added to the saliences of
-active actors, clipped to [0, 1] (> 0: the actor concedes less), ``capability_factor`` (same shape)
-multiplying capabilities (NaN driver values are ignored), and ``settle`` (member, issue) bool, which
-settles an issue that month (an event, or a leader's exit that decides it). Each issue's monthly
+active actors, clipped to [0, 1] (> 0: the actor concedes less), ``leverage`` (member, actor), the
+capability of the month where ``Params.leverage`` marks it (issue-specific influence recomputed from
+the war, compile/leverage.py), ``capability_factor`` (same shape as the saliences) multiplying
+capabilities (NaN driver values are ignored), and ``settle`` (member, issue) bool, which
+settles an issue that month (an event, or a leader's exit that decides it). An issue with a
+``min_outcome`` settles (by hazard or band) only in months its outcome is at least that: the
+agreement the issue names (a transition that replaces Assad) is on the high side of its scale. Each issue's monthly
 settlement draw is keyed ``bargaining/{month}/{issue}``.
 """
 
@@ -299,6 +303,7 @@ def intermediates(position, salience, capability, flags: Flags = Flags()) -> dic
     m = int(active.sum())
     work = K.make_work(m, s_all)
     keys, f, a_sum, b_sum, sec, big_r, r, ea, eb = work[:9]
+    ld, lm, lp = work[14:17]
     mp = K.padded(m)
     x, s, w = np.zeros(mp), np.zeros(mp), np.zeros(mp)
     x[:m] = np.asarray(position, float)[active]
@@ -316,11 +321,12 @@ def intermediates(position, salience, capability, flags: Flags = Flags()) -> dic
     args = (x, s, m, mp, invd, mu, a_sum, b_sum, out["D1"], paper, flags.q, rule)
     K.security_exponents(*args, sec, big_r, r)
     out.update(security=sec[:m].copy(), R=big_r[:m].copy(), r=r[:m].copy())
-    out["D2"] = out["D1"] if paper else K.vote_sums(x, w, r, m, mp, invd, f, a_sum, b_sum)
+    K.log_tables(x, m, mp, invd, ld, lm, lp)
+    out["D2"] = out["D1"] if paper else K.vote_sums(x, w, r, m, mp, invd, f, a_sum, b_sum, ld)
     out["P2"] = np.empty((m, m))
     K.probabilities(m, a_sum, b_sum, out["D2"], paper, out["P2"])
     args = (x, s, m, mp, invd, mu, a_sum, b_sum, out["D2"], paper, r, flags.q, rule, b_other)
-    K.views(*args, ea, eb)
+    K.views(*args, ea, eb, lm, lp)
     out.update(a=ea[:m, :m].copy(), b=eb[:m, :m].copy())
     return out
 
@@ -391,7 +397,10 @@ class Params:
     ``capability`` ≥ 0; ``veto`` (issue, actor) bool, the issue's veto players; (member|1, issue):
     ``hazard_base`` h0 ∈ [0, 1] (monthly settlement probability at the ``as_of`` distance),
     ``hazard_slope`` (per unit of the normalised veto-player distance D), ``band`` (agreement band
-    as a share of Δ; NaN = off). ``dtype`` float32 for ensembles, float64 for reference runs."""
+    as a share of Δ; NaN = off), ``min_outcome`` (the issue settles only while its outcome is at
+    least this; −inf = always); ``leverage`` (issue, actor) bool or None: where the capability is
+    the ``leverage`` driver of the month (the one given is its as_of value). ``dtype`` float32 for
+    ensembles, float64 for reference runs."""
 
     actors: tuple[str, ...]
     issues: tuple[str, ...]
@@ -402,6 +411,8 @@ class Params:
     hazard_base: np.ndarray = field(metadata=MEMBER)
     hazard_slope: np.ndarray = field(metadata=MEMBER)
     band: np.ndarray | float = field(default=np.nan, metadata=MEMBER)
+    min_outcome: np.ndarray | float = field(default=-np.inf, metadata=MEMBER)
+    leverage: np.ndarray | None = None
     flags: Flags = field(default_factory=Flags)
     dtype: type = np.float32
 
@@ -481,6 +492,13 @@ def _effective(params: Params, drivers: Mapping, n_members: int):
     s = _member(params.salience, n_members, params.dtype)
     c = _member(params.capability, n_members, params.dtype)
     active = s > 0
+    if (
+        drivers.get("leverage") is not None
+        and params.leverage is not None
+        and params.leverage.any()
+    ):
+        lev = np.asarray(drivers["leverage"], params.dtype)[:, None, :]
+        c = np.where(params.leverage, np.maximum(np.nan_to_num(lev), 0), c).astype(params.dtype)
     if drivers.get("salience_shift") is not None:  # NaN shifts count as 0
         shift = np.nan_to_num(np.asarray(drivers["salience_shift"], params.dtype))
         s = np.where(active, np.clip(s + shift, 0, 1), 0).astype(params.dtype)
@@ -524,11 +542,12 @@ def step(state: State, params: Params, drivers: Mapping, month: int, rng: Member
     h = settlement_hazard(
         dist, state.distance0, _member(params.hazard_base, m), _member(params.hazard_slope, m)
     )
-    h = np.where(state.settled, 0.0, h)
-    u = np.stack([rng.uniform(f"bargaining/{month}/{issue}") for issue in params.issues], 1)
+    reachable = med.reshape(m, n_issue) >= np.asarray(params.min_outcome, float)
+    h = np.where(state.settled | ~reachable, 0.0, h)
+    u = rng.uniform_many([f"bargaining/{month}/{issue}" for issue in params.issues]).T
     band = np.broadcast_to(np.asarray(params.band, float), (m, n_issue))
     with np.errstate(invalid="ignore"):
-        in_band = spread <= band  # NaN band: never
+        in_band = (spread <= band) & reachable  # NaN band: never
     forced = np.asarray(drivers.get("settle", np.zeros((m, n_issue))), bool)
     settled = state.settled | (u < h) | in_band | forced
     outcome = np.where(state.settled, state.outcome, med.reshape(m, n_issue))

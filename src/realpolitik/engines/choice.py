@@ -426,12 +426,10 @@ def _uniforms(params: Params, month: int, rng: MemberRNG) -> tuple[np.ndarray, n
     """(switch, draw) uniforms (M, G, 2), keyed by game and player (``choice/{month}/{game}/{actor}``);
     a game's missing second player gets uniforms that are never read."""
     out = np.ones((2, rng.n, len(params.games), 2))
-    for gi, game in enumerate(params.games):
-        for pi in range(2):
-            actor = params.player_actor[gi, pi]
-            if actor >= 0:
-                u = rng.uniform(f"choice/{month}/{game}/{params.actors[actor]}", 2)
-                out[:, :, gi, pi] = u.T
+    gi, pi = np.nonzero(params.player_actor >= 0)
+    keys = [f"choice/{month}/{params.games[g]}/{params.actors[params.player_actor[g, p]]}"
+            for g, p in zip(gi, pi, strict=True)]  # fmt: skip
+    out[:, :, gi, pi] = np.moveaxis(rng.uniform_many(keys, 2), (0, 2), (2, 0))
     return out[0], out[1]
 
 

@@ -17,19 +17,28 @@ see :mod:`realpolitik.geo`); S external supply nodes. One call of :func:`step` i
 4. **Offensive feasibility** (Mearsheimer 1989, *International Security* 13(4), the 3:1 rule):
    f can attack in r if U > 0, hostile ground is there, and e·m·U ≥ ratio·Σ_j h_fj·e_j·m_j·X_j.
 5. **Ground** (Hirshleifer 1989, *Public Choice* 63): attacker i takes from defender j with
-   contest success π_ij = A_i^k / (A_i^k + D_j^k), A = e·m·U, D = e·m·X; j loses
-   κ_r·s_j·min(1, Σ_i h_ij·feasible_i·π_ij), shared among attackers ∝ h_ij·feasible_i·π_ij, with the
-   cap κ_r = min(1, v_max·30.44/depth_r) from a maximum rate of advance v_max (km/day; Helmbold
-   1990, CAA-RP-90-1): no share moves by more than κ_r in a month. Shares are conserved and stay
-   in [0, 1].
+   contest success π_ij = A_i^k / (A_i^k + D_j^k), A = e·m·U, D = e·m·X. How much ground an attack
+   can cover is bounded by its rate of advance and its frontage: attacker i advances at most v_max
+   (km/day; Helmbold 1990, CAA-RP-90-1) over 30.44 days on a frontage of min(depth_r, U_i/ρ) km —
+   ρ fighters per km of attack frontage, so a thinly manned side attacks on a narrow front — so its
+   reach is κ_ir = min(1, v_max·30.44·min(depth_r, U_i/ρ)/area_r), a share of the region's area
+   (with the full width, depth_r = √area_r, it is v_max·30.44/depth_r). j loses
+   s_j·min(1, Σ_i g_ij), g_ij = κ_ir·h_ij·feasible_i·π_ij, shared among attackers ∝ g_ij. Shares are
+   conserved and stay in [0, 1].
 6. **Sieges**: a site held (> θ) by a cut-off faction falls in the month with probability
    1 − exp(−λ·(1 − e)) if a hostile faction is in the site or its parent region; its share passes to
    those besiegers ∝ h·(D_site + D_parent) and its garrison is lost.
 7. **Attrition**: the multi-sided generalised Lanchester law of :mod:`.lanchester` in ``substeps``
    Euler sub-steps, firer multiplier c = e·m.
-8. **Recruitment and redeployment**: a fraction ρ of supplied forces, plus recruits, is re-spread
-   over the supplied regions ∝ G + Σ_j h_fj·X_j (garrisons and enemies to face); cut-off forces
-   stay put, and a faction with no supplied region and no base raises no recruits.
+8. **Turnover, recruitment and redeployment**: a faction that recruits loses a share δ of its
+   fighters a month to desertion, defection and demobilisation (an expeditionary force, which does
+   not recruit, changes only by reinforcement and withdrawal), so its strength tends to
+   r_f·Σ_r population_r·s_fr/δ when it is not fighting; it recruits r_f·Σ_r population_r·s_fr
+   fighters a month (r_f per resident it holds: losing populated ground shrinks its recruiting
+   base); a fraction
+   of supplied forces, plus the recruits, is re-spread over the supplied regions ∝ G + Σ_j h_fj·X_j
+   (garrisons and enemies to face); cut-off forces stay put, and a faction with no supplied region
+   and no base raises no recruits.
 
 ``static`` factions (e.g. Israeli-held Golan, or a ``contested`` slot) never fight or change shares.
 
@@ -45,6 +54,7 @@ supply_adjacency         (S, R)     bool, supply node next to region
 border_km                (R, R)     shared border length [km]
 internal_front_km        (R,)       front length inside a region shared with an enemy [km]
 depth_km                 (R,)       depth an advance must cover to take the whole region [km]
+area_km2                 (R,)       area over which the region's ground is contested [km²]
 population               (R,)       residents [persons] (0 for sites: counted in the parent)
 is_site                  (R,)       bool, region is a site (can be besieged)
 parent                   (R,)       parent region index, -1 for a governorate
@@ -60,6 +70,7 @@ p, q                     (M,)       Lanchester exponents: firer, target [–]
 hold_threshold           (M,)       θ, held means share > θ (capture_threshold) [0–1)
 csf_decisiveness         (M,)       Hirshleifer k [–]
 max_advance_km_day       (M,)       v_max [km/day]
+attack_density           (M,)       ρ, fighters per km of attack frontage [persons/km]
 offensive_ratio          (M,)       local force ratio needed to attack [–] (3:1 rule → 3)
 garrison_per_capita      (M,)       g_pop [fighters per resident held]
 garrison_per_front_km    (M,)       g_front [fighters per km of front]
@@ -68,7 +79,8 @@ supply_recovery          (M,)       effectiveness regained per month supplied [�
 siege_fall_rate          (M,)       λ [per month]
 air_m_max, air_s0        (M,)       air multiplier ceiling [–], sortie scale [sorties per month]
 redeploy_rate            (M,)       ρ, share of supplied forces re-spread per month [0–1]
-recruitment              (M, F)     new fighters per month [persons/month]
+demobilisation_rate      (M,)       δ, share of a recruiting faction's fighters leaving a month [0–1]
+recruitment_rate         (M, F)     new fighters per month per resident held [1/month]
 substeps                 int        Euler sub-steps per month for attrition
 =======================  =========  ==============================================================
 
@@ -110,6 +122,7 @@ class Params:
     border_km: np.ndarray
     internal_front_km: np.ndarray
     depth_km: np.ndarray
+    area_km2: np.ndarray
     population: np.ndarray
     is_site: np.ndarray
     parent: np.ndarray
@@ -126,6 +139,7 @@ class Params:
     hold_threshold: np.ndarray = _member()
     csf_decisiveness: np.ndarray = _member()
     max_advance_km_day: np.ndarray = _member()
+    attack_density: np.ndarray = _member()
     offensive_ratio: np.ndarray = _member()
     garrison_per_capita: np.ndarray = _member()
     garrison_per_front_km: np.ndarray = _member()
@@ -135,7 +149,8 @@ class Params:
     air_m_max: np.ndarray = _member()
     air_s0: np.ndarray = _member()
     redeploy_rate: np.ndarray = _member()
-    recruitment: np.ndarray = _member()
+    demobilisation_rate: np.ndarray = _member()
+    recruitment_rate: np.ndarray = _member()
     substeps: int = 4
 
     @property
@@ -180,10 +195,11 @@ def validate(params: Params) -> None:
     bad: list[str] = []
     shapes = {
         "adjacency": (R, R), "supply_adjacency": (S, R), "border_km": (R, R),
-        "internal_front_km": (R,), "depth_km": (R,), "population": (R,), "is_site": (R,),
+        "internal_front_km": (R,), "depth_km": (R,), "area_km2": (R,), "population": (R,),
+        "is_site": (R,),
         "parent": (R,), "guerrilla": (F,), "static": (F,), "base": (F, R),
         "supply_access": (F, S), "control0": (M, F, R), "forces0": (M, F, R),
-        "hostility": (M, F, F), "attrition": (M, F, F), "recruitment": (M, F),
+        "hostility": (M, F, F), "attrition": (M, F, F), "recruitment_rate": (M, F),
     }  # fmt: skip
     for name in _MEMBER_FIELDS - set(shapes):
         shapes[name] = (M,)
@@ -213,9 +229,9 @@ def validate(params: Params) -> None:
     check(np.diagonal(P.hostility, axis1=1, axis2=2) == 0, "hostility: a faction hostile to itself")
     check(P.attrition >= 0, "attrition: negative coefficients")
     for name in ("p", "q", "garrison_per_capita", "garrison_per_front_km", "supply_recovery",
-                 "siege_fall_rate", "air_m_max", "max_advance_km_day", "recruitment"):  # fmt: skip
+                 "siege_fall_rate", "air_m_max", "max_advance_km_day", "recruitment_rate"):  # fmt: skip
         check(getattr(P, name) >= 0, f"{name}: negative values")
-    for name in ("csf_decisiveness", "offensive_ratio", "air_s0"):
+    for name in ("csf_decisiveness", "offensive_ratio", "air_s0", "attack_density"):
         check(getattr(P, name) > 0, f"{name}: must be > 0")
     check(
         (P.supply_decay >= 0) & (P.supply_decay <= 1),
@@ -223,7 +239,10 @@ def validate(params: Params) -> None:
     )
     check((P.hold_threshold >= 0) & (P.hold_threshold < 1), "hold_threshold: must be in [0, 1)")
     check((P.redeploy_rate >= 0) & (P.redeploy_rate <= 1), "redeploy_rate: must be in [0, 1]")
-    check((P.depth_km > 0) & (P.internal_front_km >= 0), "depth_km > 0, internal_front_km >= 0")
+    check((P.demobilisation_rate >= 0) & (P.demobilisation_rate <= 1),
+          "demobilisation_rate: must be in [0, 1]")  # fmt: skip
+    check((P.depth_km > 0) & (P.internal_front_km >= 0) & (P.area_km2 > 0),
+          "depth_km > 0, area_km2 > 0, internal_front_km >= 0")  # fmt: skip
     check(P.border_km >= 0, "border_km: negative lengths")
     check(np.array_equal(P.adjacency, P.adjacency.T), "adjacency: not symmetric")
     check(~np.diagonal(P.adjacency), "adjacency: a region adjacent to itself")
@@ -361,7 +380,8 @@ def _posture(  # pragma: no cover - compiled
 
 @numba.njit(parallel=True, fastmath=True, cache=True)
 def _ground(control, att, dfn, hostile, feasible, kappa, k):  # pragma: no cover - compiled
-    """Contest-success transfer of shares (step 5 of the module docstring)."""
+    """Contest-success transfer of shares (step 5 of the module docstring); kappa (M, F, R) is each
+    attacker's reach."""
     M, F, R = control.shape
     out = control.copy()
     for m in numba.prange(M):
@@ -383,14 +403,16 @@ def _ground(control, att, dfn, hostile, feasible, kappa, k):  # pragma: no cover
                 for i in range(F):
                     g[i] = 0.0
                     if feasible[m, i, r] and hostile[m, i, j] > 0.0 and ak[i] + dk > 0.0:
-                        g[i] = hostile[m, i, j] * ak[i] / (ak[i] + dk)
+                        g[i] = kappa[m, i, r] * hostile[m, i, j] * ak[i] / (ak[i] + dk)
                         total += g[i]
                 if total <= 0.0:
                     continue
-                lost = kappa[m, r] * sj * min(1.0, total)
+                lost = sj * min(1.0, total)
                 out[m, j, r] -= lost
                 for i in range(F):
                     out[m, i, r] += lost * g[i] / total
+            for i in range(F):  # rounding must not carry a share out of [0, 1]
+                out[m, i, r] = min(1.0, max(0.0, out[m, i, r]))
     return out
 
 
@@ -435,8 +457,10 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     c = e * mult
 
     # 5. ground
-    kappa = np.minimum(1.0, P.max_advance_km_day[:, None] * DAYS_PER_MONTH / P.depth_km[None, :])
-    control = _ground(control, att, dfn, hostile, feasible, kappa, P.csf_decisiveness)
+    frontage = np.minimum(P.depth_km, np.maximum(X - garrison, 0.0) / P.attack_density[col])
+    reach = P.max_advance_km_day[col] * DAYS_PER_MONTH * frontage / P.area_km2
+    control = _ground(control, att, dfn, hostile, feasible, np.minimum(1.0, reach),
+                      P.csf_decisiveness)  # fmt: skip
 
     # 6. sieges (site columns of the members where a garrison falls)
     losses = np.zeros_like(X)
@@ -444,8 +468,12 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     besieged = (control[:, :, sites] > P.hold_threshold[col]) & ~supplied[:, :, sites]
     if besieged.any():
         u = np.ones((M, F, sites.size))
-        for f, k in zip(*np.nonzero(besieged.any(axis=0)), strict=True):
-            u[:, f, k] = rng.uniform(f"combat/{month}/siege/{P.factions[f]}/{P.regions[sites[k]]}")
+        fs, ks = np.nonzero(besieged.any(axis=0))
+        keys = [
+            f"combat/{month}/siege/{P.factions[f]}/{P.regions[sites[k]]}"
+            for f, k in zip(fs, ks, strict=True)
+        ]
+        u[:, fs, ks] = rng.uniform_many(keys).T
         rate = P.siege_fall_rate[col] * (1.0 - e[:, :, sites])
         falls = besieged & (u < -np.expm1(-rate))
         mm = np.nonzero(falls.any(axis=(1, 2)))[0]
@@ -469,12 +497,14 @@ def step(state: State, params: Params, drivers, month: int, rng: MemberRNG):
     X, lost = attrition_substeps(X, a1, a2, hostile, c, P.p, P.q, 1.0 / n_sub, n_sub)
     losses += lost
 
-    # 8. recruitment and redeployment
+    # 8. turnover, recruitment and redeployment
+    X = X * (1.0 - P.demobilisation_rate[:, None, None] * (P.recruitment_rate > 0)[:, :, None])
     reinf = np.asarray(drivers.get("reinforcements", np.zeros((M, F))), float)
     if "deployments" in drivers:
         X = np.maximum(X + np.asarray(drivers["deployments"], float), 0.0)
     mobile = P.redeploy_rate[col] * X * supplied
-    pool = np.maximum(mobile.sum(axis=2) + P.recruitment + reinf, 0.0)
+    recruits = P.recruitment_rate * (control @ P.population)
+    pool = np.maximum(mobile.sum(axis=2) + recruits + reinf, 0.0)
     want = (garrison + np.matmul(hostile, X)) * supplied
     wsum = want.sum(axis=2, keepdims=True)
     for fallback in (X * supplied, np.broadcast_to(P.base, (M, F, R)).astype(float)):
@@ -534,6 +564,7 @@ def map_structure(
         border_km=syria.border_km,
         internal_front_km=length,
         depth_km=length,
+        area_km2=length**2,
         population=syria.population,
         is_site=syria.is_site,
         parent=syria.parent,

@@ -39,14 +39,13 @@ def fire_matrices(a, w, p, guerrilla):
 
 
 @numba.njit(inline="always", fastmath=True)
-def _powk(v, e):
-    if v <= 0.0:
+def _expk(lv, e):
+    """v^e from lv = ln v (−inf for v = 0): 0 for v = 0, 1 for e = 0 and v > 0."""
+    if lv == -np.inf:
         return 0.0
-    if e == 1.0:
-        return v
     if e == 0.0:
         return 1.0
-    return v**e
+    return np.exp(e * lv)
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True)
@@ -68,6 +67,7 @@ def attrition_substeps(X, A1, A2, W, c, p, q, dt, n_sub):  # pragma: no cover - 
         a2 = np.empty((F, F))
         z = np.empty(F)
         dl = np.empty(F)
+        lx = np.empty(F)
         pm, pq = p[m], p[m] + q[m]
         for r in range(R):
             n = 0  # factions present; presence can only end within the month
@@ -79,26 +79,32 @@ def attrition_substeps(X, A1, A2, W, c, p, q, dt, n_sub):  # pragma: no cover - 
                     n += 1
             if n < 2:
                 continue
+            fire = False  # anyone present fires at anyone present?
             for a in range(n):
                 for b in range(n):
                     w[a, b] = W[m, idx[a], idx[b]]
                     a1[a, b] = A1[m, idx[a], idx[b]]
                     a2[a, b] = A2[m, idx[a], idx[b]]
+                    fire = fire or (w[a, b] > 0.0 and (a1[a, b] > 0.0 or a2[a, b] > 0.0))
+            if not fire:
+                continue
             for _ in range(n_sub):
+                for a in range(n):  # powers from one log per strength: v^e = exp(e·ln v)
+                    lx[a] = np.log(x[a]) if x[a] > 0.0 else -np.inf
                 for a in range(n):  # z_i = c_i·(X_i/S_i)^p, S_i = Σ_k w_ik·X_k
                     s = 0.0
                     for b in range(n):
                         s += w[a, b] * x[b]
-                    z[a] = cc[a] * _powk(x[a] / s, pm) if s > 0.0 else 0.0
+                    z[a] = cc[a] * _expk(lx[a] - np.log(s), pm) if s > 0.0 else 0.0
                 for b in range(n):  # loss_j = X_j^(p+q)·Σ_i A1_ij·z_i + X_j^(p+1)·Σ_i A2_ij·z_i
                     v1 = 0.0
                     v2 = 0.0
                     for a in range(n):
                         v1 += a1[a, b] * z[a]
                         v2 += a2[a, b] * z[a]
-                    d = _powk(x[b], pq) * v1
+                    d = _expk(lx[b], pq) * v1
                     if v2 > 0.0:
-                        d += _powk(x[b], pm) * x[b] * v2
+                        d += _expk(lx[b], pm) * x[b] * v2
                     dl[b] = min(x[b], dt * d)
                 for b in range(n):
                     x[b] -= dl[b]

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from . import MEMBER
 
@@ -192,7 +192,7 @@ def _leader_step(state: State, lp: LeaderParams, drivers, month, rng):
     ties = np.broadcast_to(np.asarray(drivers.get("ties", lp.ties_ref), float), shape)
     collapse = np.maximum(0.0, state.territory_hist[..., 0] - terr)
     h_army, h_other = exit_hazards(lp, ties, collapse)
-    u = np.stack([rng.uniform(f"politics/{month}/{o}") for o in lp.offices], 1)
+    u = rng.uniform_many([f"politics/{month}/{o}" for o in lp.offices]).T
     sitting = state.exit_route == 0
     army = sitting & (u < h_army)
     other = sitting & ~army & (u < h_army + (1 - h_army) * h_other)
@@ -234,13 +234,25 @@ def vote_probabilities(cp: CouncilParams, content, alignment):
     return special.expit(z - tau), special.expit(-z - tau)
 
 
+def poisson_ppf(u: np.ndarray, lam: np.ndarray, cap: int) -> np.ndarray:
+    """min(F⁻¹(u), cap) for Poisson(λ): the number of k < cap with CDF(k) < u (inverse CDF)."""
+    pmf = np.exp(-lam)
+    cdf = pmf.copy()
+    k = np.zeros(np.shape(u))
+    for j in range(1, cap + 1):
+        k += u > cdf
+        pmf = pmf * lam / j
+        cdf += pmf
+    return k
+
+
 def _council_step(state: State, cp: CouncilParams, drivers, month, rng):
     n = state.holder.shape[0]
     K, V, P, D = len(cp.types), len(cp.voters), cp.n_permanent, cp.max_drafts
     e = np.broadcast_to(np.asarray(drivers.get("escalation", cp.escalation_ref), float), (n,))
     lam = cp.draft_rate * np.exp(cp.escalation_coef * (e - cp.escalation_ref)[:, None])
-    u_drafts = np.stack([rng.uniform(f"politics/{month}/{t}") for t in cp.types], 1)
-    n_drafts = np.minimum(stats.poisson.ppf(u_drafts, lam), D)
+    u_drafts = rng.uniform_many([f"politics/{month}/{t}" for t in cp.types]).T
+    n_drafts = poisson_ppf(u_drafts, lam, D)
     alignment = np.broadcast_to(
         np.asarray(drivers.get("voter_alignment", np.full(V, 0.5)), float), (n, V)
     )
@@ -248,12 +260,11 @@ def _council_step(state: State, cp: CouncilParams, drivers, month, rng):
     seated = ((cp.seat_from <= month) & (month < cp.seat_to))[:, None, None]
     # uniforms (M, K, D, V + group - 1): one stream per (type, voter); the group's members share one
     u = np.empty((n, K, D, V - 1 + cp.elected_seats))
-    for k, t in enumerate(cp.types):
-        for j, v in enumerate(cp.voters[:-1]):
-            u[:, k, :, j] = rng.uniform(f"politics/{month}/{t}/{v}", D)
-        u[:, k, :, V - 1 :] = rng.uniform(
-            f"politics/{month}/{t}/{cp.voters[-1]}", (D, cp.elected_seats)
-        )
+    keys = [f"politics/{month}/{t}/{v}" for t in cp.types for v in cp.voters[:-1]]
+    u[..., : V - 1] = np.moveaxis(rng.uniform_many(keys, D).reshape(K, V - 1, n, D), (0, 1), (1, 3))
+    group = rng.uniform_many([f"politics/{month}/{t}/{cp.voters[-1]}" for t in cp.types],
+                             (D, cp.elected_seats))  # fmt: skip
+    u[..., V - 1 :] = np.moveaxis(group, 0, 1)
     tabled = np.arange(D)[None, None, :] < n_drafts[:, :, None]  # (M, K, D)
     py, pn = p_yes[:, :, None, :], p_no[:, :, None, :]
     uv, ug = u[..., : V - 1], u[..., V - 1 :]

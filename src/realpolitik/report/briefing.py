@@ -219,20 +219,25 @@ def state_summary(ds, console: Console, months=("2016-12", "2019-12", "2024-12")
     from ..trajectory import national_shares
 
     months = [m for m in months if m in ds["month"].values]
-    t = Table(title="What the ensemble says (median [5–95 %] over members)", title_justify="left")
+    t = Table(
+        title="What the ensemble says (median [5–95 %] over members)",
+        title_justify="left",
+        caption="alignment: 0 = with the United States … 1 = with Russia",
+        caption_justify="left",
+    )
     t.add_column("level")
-    t.add_column("quantity")
+    t.add_column("quantity", no_wrap=True)
     for m in months:
         t.add_column(m, justify="right")
     if "settled" in ds:
         for issue in ds["issue"].values:
             cells = [f"{float(ds['settled'].sel(issue=issue, month=m).mean()):.2f}" for m in months]
-            t.add_row("international", f"P(settled) {issue}", *cells)
+            t.add_row("international", f"P(settled) {issue}"[:40], *cells)
     if "alignment" in ds:
         for actor in ("iraq", "egypt", "turkey", "saudi-arabia", "iran"):
             if actor in ds["actor"].values:
                 cells = [_range(ds["alignment"].sel(actor=actor, month=m)) for m in months]
-                t.add_row("regional", f"alignment {actor} (0 US … 1 Russia)", *cells)
+                t.add_row("regional", f"alignment {actor}", *cells)
     if "control" in ds:
         gov = ds["region_kind"].values == "governorate"
         area = np.nan_to_num(ds["region_area"].values)
@@ -244,7 +249,7 @@ def state_summary(ds, console: Console, months=("2016-12", "2019-12", "2024-12")
                     :, list(ds["faction"].values).index(f)])
                 for m in months
             ]  # fmt: skip
-            t.add_row("local", f"% of Syria held by {f}", *cells)
+            t.add_row("local", f"% of Syria held: {f}", *cells)
     if "office_holder" in ds:
         actors = ds["actor"].values
         for office in ds["office"].values:
@@ -253,5 +258,5 @@ def state_summary(ds, console: Console, months=("2016-12", "2019-12", "2024-12")
                 held = ds["office_holder"].sel(office=office, month=m).values
                 first = ds["office_holder"].sel(office=office).isel(month=0).values
                 cells.append(f"{np.mean(held == first):.2f} ({actors[first[0]]})")
-            t.add_row("local", f"P(incumbent holds) {office}", *cells)
+            t.add_row("local", f"P(holds office) {office}", *cells)
     console.print(t)

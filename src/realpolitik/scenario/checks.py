@@ -118,7 +118,7 @@ def check(s: Scenario) -> Iterator[Finding]:
             if as_dist(st.salience).bounds()[1] > 0:
                 active += 1
             cap_key = issue.capability
-            if st.capability is None and cap_key is not None:
+            if st.capability is None and cap_key not in (None, "leverage"):
                 actor_obj = next((a for a in s.actors if a.id == actor), None)
                 if actor_obj is not None and cap_key not in actor_obj.capabilities:
                     yield (
@@ -134,6 +134,9 @@ def check(s: Scenario) -> Iterator[Finding]:
                     actor,
                     (),
                 )
+        if issue.settlement is not None:
+            yield from _bounded(("issues", i, "settlement", "min_outcome"),
+                                issue.settlement.min_outcome, 0, 100, "a settled outcome")  # fmt: skip
         if active < 2:
             yield (
                 ("issues", i, "positions"),
@@ -287,6 +290,9 @@ def check(s: Scenario) -> Iterator[Finding]:
     from .military import check_combat  # imported late: military imports schema
 
     yield from check_combat(s)
+    from .leverage import check_leverage
+
+    yield from check_leverage(s)
 
 
 def _check_effect(p, e, actors, factions, regions, issues, series_ids) -> Iterator[Finding]:
@@ -457,6 +463,10 @@ def _check_features(s: Scenario) -> Iterator[Finding]:
             found = _feature_problem(spec, s)
             if found:
                 yield (("actions", i, "drivers", spec), found[0], spec, found[1])
+        for j, spec in enumerate(a.requires):
+            found = _feature_problem(spec, s)
+            if found:
+                yield (("actions", i, "requires", j), found[0], spec, found[1])
 
 
 def _check_coupling(s: Scenario) -> Iterator[Finding]:

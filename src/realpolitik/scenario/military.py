@@ -18,13 +18,18 @@ from .schema import Id, Quantity
 
 class AirSupport(Sourced):
     """Air sorties flown for a faction: ``sorties_per_day`` directly, or ``parameter``, the name of a
-    parameter of faction ``by`` (e.g. russia's ``sorties_per_day``). Per month = per day × 30.44."""
+    parameter of faction ``by`` (e.g. russia's ``sorties_per_day``). Per month = per day × 30.44.
+    ``priority`` weighs the enemy factions struck: each month the sorties go to the regions where
+    the supported faction has fighters, in proportion to Σ_e priority_e · (e's fighters there)."""
 
     id: Id
     by: Id = Field(description="the faction or actor flying the sorties")
     supports: Id = Field(description="the faction whose fire the sorties multiply")
     parameter: str | None = None
     sorties_per_day: Quantity | None = None
+    priority: dict[Id, Quantity] = Field(
+        default_factory=dict, description="weight of each enemy faction in where the sorties go"
+    )
 
     @model_validator(mode="after")
     def _one(self):
@@ -44,6 +49,10 @@ class CombatModel(Sourced):
     q: Quantity = Field(description="Lanchester exponent on the target")
     csf_decisiveness: Quantity = Field(description="Hirshleifer contest-success exponent k")
     max_advance_km_day: Quantity = Field(description="maximum opposed advance [km/day]")
+    attack_density: Quantity = Field(
+        description="fighters per km of attack frontage: a side with U uncommitted fighters "
+        "attacks on at most U/attack_density km"
+    )
     offensive_ratio: Quantity = Field(description="local force ratio needed to attack")
     garrison_per_capita: Quantity = Field(description="fighters tied down per resident held")
     garrison_per_front_km: Quantity = Field(description="fighters tied down per km of front")
@@ -53,17 +62,24 @@ class CombatModel(Sourced):
     air_m_max: Quantity = Field(description="ceiling of the air multiplier minus one")
     air_s0: Quantity = Field(description="sortie scale of the air multiplier [sorties/month]")
     redeploy_rate: Quantity = Field(description="share of supplied forces re-spread per month")
+    demobilisation_rate: Quantity = Field(
+        description="share of a recruiting faction's fighters who leave a month (desertion, "
+        "defection, demobilisation)"
+    )
     site_depth_km: Quantity = Field(description="depth and internal front of a site [km]")
     substeps: int = Field(default=4, ge=1, le=100, description="Euler sub-steps per month")
     air: list[AirSupport] = Field(default_factory=list)
 
 
-_POSITIVE = ("reference_fighters", "csf_decisiveness", "offensive_ratio", "air_s0", "site_depth_km")
+_POSITIVE = (
+    "reference_fighters", "csf_decisiveness", "offensive_ratio", "air_s0", "site_depth_km",
+    "attack_density",
+)  # fmt: skip
 _NONNEGATIVE = (
     "attrition", "p", "q", "max_advance_km_day", "garrison_per_capita", "garrison_per_front_km",
     "supply_recovery", "siege_fall_rate", "air_m_max",
 )  # fmt: skip
-_UNIT = ("supply_decay", "redeploy_rate")
+_UNIT = ("supply_decay", "redeploy_rate", "demobilisation_rate")
 
 
 def _positive(path, q, what) -> Iterator[tuple]:
@@ -120,3 +136,9 @@ def check_combat(s) -> Iterator[tuple]:
         else:
             yield from _ref((*p, "by"), a.by, set(factions) | set(s.actor_ids()), "faction/actor")
             yield from _bounded((*p, "sorties_per_day"), a.sorties_per_day, 0, inf, "sorties")
+        if not a.priority:
+            yield ((*p, "priority"), "an air group needs a `priority` over enemy factions", None,
+                   tuple(factions))  # fmt: skip
+        for enemy, w in a.priority.items():
+            yield from _ref((*p, "priority", enemy), enemy, set(factions), "faction")
+            yield from _bounded((*p, "priority", enemy), w, 0, inf, "a priority")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .quantities import Dirichlet, sample
+from .quantities import Dirichlet, central, sample
 from .schema import Scenario
 from .walk import iter_values
 
@@ -24,4 +24,17 @@ def sample_scenario(s: Scenario, root_seed: int, start: int, stop: int) -> dict[
                 out[f"{v.key}.{name}"] = draws
         else:
             out[v.key] = sample(v.value, root_seed, v.key, start, stop)
+    return out
+
+
+def central_samples(s: Scenario) -> dict[str, np.ndarray]:
+    """One member at every value's mean (a Dirichlet's mean shares): the keys of
+    :func:`sample_scenario`, for deterministic playthroughs."""
+    out: dict[str, np.ndarray] = {}
+    for v in iter_values(s):
+        if isinstance(v.value, Dirichlet):
+            for name, share in v.value.mean_.items():
+                out[f"{v.key}.{name}"] = np.array([float(share)])
+        else:
+            out[v.key] = np.array([central(v.value)])
     return out

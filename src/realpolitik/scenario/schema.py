@@ -159,6 +159,11 @@ class Meta(Strict):
         default_factory=dict,
         description="assumed sd of each hazard driver (feature name or spec), for the doubling cap",
     )
+    base_rate_prior: Quantity | None = Field(
+        default=None,
+        description="pseudo-events a added to every reference class: rate ~ Gamma(k + a, E); "
+        "½ (Jeffreys) when absent",
+    )
 
 
 class SourceEntry(Strict):
@@ -263,6 +268,11 @@ class Settlement(Sourced):
     base_rate: BaseRate | None = None
     slope: Quantity | None = None
     band: Quantity | None = None
+    min_outcome: Quantity | None = Field(
+        default=None,
+        description="the issue settles only while its outcome is at least this (0-100): an "
+        "agreement on what the scale's high end names (e.g. a transition that replaces Assad)",
+    )
 
 
 class Issue(Sourced):
@@ -270,7 +280,9 @@ class Issue(Sourced):
     name: str | None = None
     scale: Scale | None = None
     capability: str | None = Field(
-        default=None, description="actor capability key used when a stance gives none"
+        default=None,
+        description="actor capability key used when a stance gives none, or `leverage`: the "
+        "actor's leverage in the war, recomputed every month (the `leverage` section)",
     )
     veto_players: list[Id] = Field(default_factory=list)
     positions: dict[Id, Stance]
@@ -475,6 +487,11 @@ class Action(Sourced):
     description: str | None = None
     base_rate: BaseRate
     drivers: dict[str, Quantity] = Field(default_factory=dict)
+    requires: list[str] = Field(
+        default_factory=list,
+        description="features that must be > 0 for the act to be possible (e.g. `taken:` of the "
+        "rupture a reconciliation ends)",
+    )
     effects: list[Effect] = Field(default_factory=list)
     cap_exception: list[str] = Field(
         default_factory=list, description="drivers whose source allows more than doubling the odds"
@@ -582,6 +599,7 @@ class Rule(Sourced):
     description: str | None = None
 
 
+from .leverage import Leverage  # noqa: E402  (uses Quantity)
 from .military import CombatModel  # noqa: E402  (uses Quantity)
 from .sections import Council, Leadership, Population  # noqa: E402  (sections use Quantity)
 
@@ -605,6 +623,7 @@ class Scenario(Strict):
     council: Council | None = None
     population: Population | None = None
     combat: CombatModel | None = None
+    leverage: Leverage | None = None
     coupling: list[Rule] = Field(default_factory=list)
 
     # lookups -----------------------------------------------------------------------------

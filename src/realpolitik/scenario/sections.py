@@ -45,6 +45,11 @@ class Leadership(Sourced):
     transition_issue: Id | None = Field(
         default=None, description="issue settled by an exit through the army command"
     )
+    settlement_successor: Id | None = Field(
+        default=None,
+        description="who takes the office when `transition_issue` settles by negotiation while "
+        "the as_of holder is still in office",
+    )
 
 
 class DraftType(Sourced):
@@ -184,7 +189,12 @@ def check_sections(s) -> Iterator[tuple]:
         yield from _ref((*p, "id"), ld.id, set(offices), "office")
         yield from _ref((*p, "faction"), ld.faction, factions, "faction")
         yield from _ref((*p, "transition_issue"), ld.transition_issue, issues, "issue")
-        for f in ("successor_army", "successor_other"):
+        if ld.settlement_successor is not None and ld.transition_issue is None:
+            yield ((*p, "transition_issue"), "a settlement successor needs a `transition_issue`",
+                   None, tuple(sorted(issues)))  # fmt: skip
+        for f in ("successor_army", "successor_other", "settlement_successor"):
+            if getattr(ld, f) is None:
+                continue
             yield from _ref((*p, f), getattr(ld, f), actors, "actor")
             office = offices.get(ld.id)
             if office is not None and office.successors and getattr(ld, f) not in office.successors:
@@ -215,6 +225,12 @@ def check_sections(s) -> Iterator[tuple]:
         yield from _bounded(p, q, 1e-12, np.inf, "a feature sd")
         if not (isinstance(q, Sourced) and q.has_provenance()):
             yield (p, "a feature sd needs its source ({value: …, src: …})", as_dist(q).mean(), ())
+    if s.meta.base_rate_prior is not None:
+        q = s.meta.base_rate_prior
+        yield from _bounded(("meta", "base_rate_prior"), q, 1e-6, 10, "a prior pseudo-count")
+        if not (isinstance(q, Sourced) and q.has_provenance()):
+            yield (("meta", "base_rate_prior"), "the prior needs its source ({value: …, src: …})",
+                   as_dist(q).mean(), ())  # fmt: skip
     for i, a in enumerate(s.actions):
         for j, name in enumerate(a.cap_exception):
             if name not in a.drivers:

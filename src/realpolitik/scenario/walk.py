@@ -32,6 +32,7 @@ SECTIONS = (
     "council",
     "population",
     "combat",
+    "leverage",
     "coupling",
 )
 

@@ -1,0 +1,1 @@
+"""Scoring forecasts against what happened: proper scores, baselines, backtests, ablation."""
