@@ -19,7 +19,13 @@ $(VENV)/.stamp-install: pyproject.toml $(LOCK) | $(BIN)/python
 demo: $(VENV)/.stamp-install
 	COLUMNS=110 $(BIN)/realpolitik demo
 
-test: $(VENV)/.stamp-install
+# The ray extra for the tests (local vs Ray bit identity) and the ensemble bench: about 12 s and
+# 285 MB on a fresh machine.
+$(VENV)/.stamp-ray: $(VENV)/.stamp-install
+	$(PIP) install -c $(LOCK) -e '.[test,web,ray]'
+	@touch $@
+
+test: $(VENV)/.stamp-ray
 	$(BIN)/python -m pytest -q -m "not reference"
 
 # The reference extra: pygambit 16.7.0, which builds from source (about 6 minutes on a fresh machine).
@@ -39,13 +45,14 @@ format: $(VENV)/.stamp-install
 	$(BIN)/ruff check --fix src tests bench tools
 	$(BIN)/ruff format src tests bench tools
 
-# Every bench, each measuring its ratio in this run (bench/choice.py times pygambit: the reference extra).
-bench: $(VENV)/.stamp-reference
+# Every bench, each measuring its ratio in this run (bench/choice.py times pygambit: the reference
+# extra; bench/ensemble.py times Ray: the ray extra).
+bench: $(VENV)/.stamp-reference $(VENV)/.stamp-ray
 	@set -e; for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 # Re-resolve the pinned versions (run after changing dependencies in pyproject.toml).
 lock: | $(BIN)/python
-	$(PIP) install -e '.[test,web]'
+	$(PIP) install -e '.[test,web,ray]'
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > $(LOCK)
 
 clean:

@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def _run_store(tmp_path_factory, monkeypatch):
+    """No test writes to ~/.realpolitik: the run store defaults to one in the session's temp folder."""
+    monkeypatch.setenv("REALPOLITIK_STORE", str(tmp_path_factory.getbasetemp() / "runs.duckdb"))
+
+
 @pytest.fixture
 def mini_path() -> Path:
     return DATA / "mini.yaml"

@@ -1,11 +1,13 @@
 """realpolitik: make a geopolitical analysis runnable.
 
-The Python API (:mod:`realpolitik.api`): ``load``, ``simulate``, ``forecast``, ``compile_run``.
+The Python API (:mod:`realpolitik.api`): ``load``, ``simulate``, ``forecast``, ``compile_run``; runs
+in the store (:mod:`realpolitik.runs`): ``run``, ``open_run``, ``compare``, ``Run``.
 """
 
 __version__ = "0.1.0"
 
 _API = ("load", "forecast", "compile_run", "answer", "read_questions")
+_RUNS = ("run", "open_run", "compare", "Run")
 
 
 def __getattr__(name):  # the API is imported on first use: the CLI starts fast
@@ -17,4 +19,8 @@ def __getattr__(name):  # the API is imported on first use: the CLI starts fast
         from . import api
 
         return getattr(api, name)
+    if name in _RUNS:
+        from . import runs
+
+        return getattr(runs, name)
     raise AttributeError(f"module 'realpolitik' has no attribute {name!r}")

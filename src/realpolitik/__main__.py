@@ -1,3 +1,4 @@
 from .cli import app
 
-app(prog_name="realpolitik")
+if __name__ == "__main__":  # spawned workers import this module again; they must not run the CLI
+    app(prog_name="realpolitik")

@@ -4,6 +4,10 @@
     doc = rp.load("scenarios/syria-2015.yaml")
     ds = rp.simulate(doc, members=1000, seed=1)                 # an xarray.Dataset (the trajectory)
     table = rp.forecast(doc, "data/questions/questions-syria-2015.yaml", members=1000, seed=1)
+    run = rp.run(doc, members=10_000, seed=1)                   # chunks on every core, stored
+    table = run.forecast("data/questions/questions-syria-2015.yaml")   # read from the store
+
+``rp.run``, ``rp.open_run`` and ``rp.compare`` are :mod:`realpolitik.runs`.
 
 A binary forecast is p = (k + ½)/(n + 1) with k of n members resolving true (the Jeffreys-smoothed
 share, never exactly 0 or 1); a numeric one is the ensemble's 5/25/50/75/95 % quantiles.
@@ -28,7 +32,7 @@ from .scenario.patch import apply_counterfactual
 from .scenario.schema import Scenario
 from .yamlio import Positions
 
-MAX_MEMBERS = 1_000_000
+MAX_MEMBERS = 1_000_000  # the default limit; $REALPOLITIK_MAX_MEMBERS sets another
 
 
 def load(path: str | Path) -> ScenarioDoc:
@@ -45,7 +49,16 @@ def _doc(scenario: ScenarioDoc | Scenario | str | Path) -> ScenarioDoc:
     return load_doc(scenario)
 
 
-def check_members(members: int, limit: int = MAX_MEMBERS, where: str = "members") -> None:
+def max_members() -> int:
+    """The largest ensemble accepted: ``$REALPOLITIK_MAX_MEMBERS``, else :data:`MAX_MEMBERS`."""
+    import os
+
+    raw = os.environ.get("REALPOLITIK_MAX_MEMBERS", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else MAX_MEMBERS
+
+
+def check_members(members: int, limit: int | None = None, where: str = "members") -> None:
+    limit = max_members() if limit is None else limit
     if not isinstance(members, int | np.integer) or not 1 <= members <= limit:
         raise ScenarioError(
             [
@@ -77,13 +90,18 @@ def compile_run(
     held = engines(hold)
     doc = _doc(scenario)
     rng = MemberRNG(seed, first_member, first_member + members)
-    if counterfactual is None:
-        c = compile(doc.scenario, members, rng)
-    else:
-        patched = apply_counterfactual(doc, counterfactual)
-        cf = next(x for x in doc.scenario.counterfactuals if x.id == counterfactual)
-        c = compile(doc.scenario, members, rng, (counterfactual, patched.scenario, tuple(cf.do)))
+    c = compile(doc.scenario, members, rng, counterfactual_spec(doc, counterfactual))
     return dataclasses.replace(c, hold=held & set(c.engines))
+
+
+def counterfactual_spec(doc: ScenarioDoc, counterfactual: str | None) -> tuple | None:
+    """What :func:`compile` takes for a counterfactual: (id, patched scenario, do list), or None
+    for the base run (ScenarioError for an unknown id)."""
+    if counterfactual is None:
+        return None
+    patched = apply_counterfactual(doc, counterfactual)
+    cf = next(c for c in doc.scenario.counterfactuals if c.id == counterfactual)
+    return (counterfactual, patched.scenario, tuple(cf.do))
 
 
 def simulate(
@@ -125,11 +143,17 @@ class Answer:
 
 
 def answer(question, ds: xr.Dataset) -> Answer:
-    """Resolve one question on every member of ``ds`` and summarise."""
-    from .questions.resolve import QUANTILES, resolve
+    """Resolve one question on every member of ``ds`` and summarise (:func:`summarise`)."""
+    from .questions.resolve import resolve
+
+    return summarise(question, resolve(question, ds))
+
+
+def summarise(question, x: np.ndarray) -> Answer:
+    """A question's forecast from its per-member resolutions ``x`` (bool, or float if numeric)."""
+    from .questions.resolve import QUANTILES
     from .questions.schema import is_numeric
 
-    x = resolve(question, ds)
     q = question.query
     base = dict(id=question.id, level=question.level, text=question.text, kind=q.kind,
                 members=int(x.size))  # fmt: skip

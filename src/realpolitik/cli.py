@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -199,8 +200,10 @@ Questions = Annotated[Path, typer.Option("--questions", "-q", help="a question (
 Format = Annotated[str, typer.Option("--format", "-f", help="table | csv | json")]
 
 
-def _simulate(doc, members: int, seed: int, counterfactual: str | None, chunk: int = 500):
-    """The coupled simulation with a progress bar (members/s, time left); exit 2 on bad input."""
+@contextmanager
+def _progress(total: int, label: str = "simulating"):
+    """A Rich progress bar on stderr (members/s, time left); yields ``advance(k)``, which also
+    takes ``total=``/``completed=`` to reset them (a resumed run starts part done)."""
     import time
 
     from rich.progress import (
@@ -211,6 +214,29 @@ def _simulate(doc, members: int, seed: int, counterfactual: str | None, chunk: i
         TimeRemainingColumn,
     )  # fmt: skip
 
+    columns = (
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("members"),
+        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+    )  # fmt: skip
+    start = time.perf_counter()
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("members", total=total, rate="")
+        state = {"base": 0}
+
+        def advance(k: int = 0, **reset):
+            if reset:
+                state["base"] = reset.get("completed", 0)
+                bar.update(task, **reset)
+                return
+            done = bar.tasks[0].completed + k
+            rate = (done - state["base"]) / (time.perf_counter() - start)
+            bar.update(task, advance=k, rate=f"{rate:,.0f} members/s")
+
+        yield advance
+
+
+def _simulate(doc, members: int, seed: int, counterfactual: str | None, chunk: int = 500):
+    """The coupled simulation in this process with a progress bar; exit 2 on bad input."""
     from .api import compile_run
     from .simulate import simulate
 
@@ -218,19 +244,7 @@ def _simulate(doc, members: int, seed: int, counterfactual: str | None, chunk: i
         compiled = compile_run(doc, members, seed, counterfactual)
     except ScenarioError as exc:
         _fail(exc)
-    columns = (
-        TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("members"),
-        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-    )  # fmt: skip
-    start = time.perf_counter()
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("members", total=members, rate="")
-
-        def advance(k):
-            done = bar.tasks[0].completed + k
-            rate = f"{done / (time.perf_counter() - start):,.0f} members/s"
-            bar.update(task, advance=k, rate=rate)
-
+    with _progress(members) as advance:
         return simulate(compiled, chunk, progress=advance)
 
 
@@ -240,55 +254,279 @@ def _check_format(fmt: str) -> None:
                                      fmt, ("table", "csv", "json"))]))  # fmt: skip
 
 
+Backend = Annotated[str, typer.Option("--backend", help="local (processes here) | ray")]
+Workers = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", help="parallel workers (default: this machine's cores; Ray: "
+                 "the cluster's CPUs)"),
+]  # fmt: skip
+ChunkOpt = Annotated[
+    int | None,
+    typer.Option("--chunk", help="members per chunk (default: min(500, members/workers))"),
+]
+Address = Annotated[
+    str | None,
+    typer.Option("--address", help="a Ray cluster: host:port, ray://host:port or auto (default: "
+                 "start Ray here)"),
+]  # fmt: skip
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="the run store (default: $REALPOLITIK_STORE, else "
+                 "~/.realpolitik/runs.duckdb)"),
+]  # fmt: skip
+
+
+def _store(path: Path | None):
+    from .store import Store
+
+    return Store(path)
+
+
+def _open_run(run_id: str, store: Path | None):
+    from .runs import open_run
+
+    try:
+        return open_run(run_id, _store(store))
+    except ScenarioError as exc:
+        _fail(exc)
+
+
 @app.command()
 def run(
-    scenario: FileArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="the trajectory (netCDF)")],
+    scenario: Annotated[
+        Path | None, typer.Argument(help="a scenario file (YAML); not needed with --resume")
+    ] = None,
     members: Members = 1000,
     seed: Seed = 0,
     counterfactual: Counterfactual = None,
+    backend: Backend = "local",
+    workers: Workers = None,
+    chunk: ChunkOpt = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="also export the trajectory (netCDF)")
+    ] = None,
+    store: StoreOpt = None,
+    address: Address = None,
+    resume: Annotated[
+        str | None, typer.Option("--resume", help="finish an interrupted run (its id)")
+    ] = None,
 ):
-    """Simulate a scenario (or a counterfactual) and write its trajectory as netCDF."""
-    doc = _load_doc(scenario)
-    if not output.parent.is_dir():
-        _fail(ScenarioError([Problem("<arguments>", None, None, "--output",
-                                     "the folder does not exist", str(output.parent))]))  # fmt: skip
-    ds = _simulate(doc, members, seed, counterfactual)
-    from .trajectory import write_netcdf
+    """Simulate a scenario (or a counterfactual) in chunks of members on parallel workers, into the
+    run store; prints the run id as it starts. Ctrl-C leaves a run that --resume finishes."""
+    import time
 
-    write_netcdf(ds, output)
-    out.print(
-        f"wrote {output}: {members} members × {ds.sizes['month'] - 1} months "
-        f"({doc.scenario.meta.id}{', ' + counterfactual if counterfactual else ''}, seed {seed})"
-    )
+    from .runs import run as start
+
+    if scenario is None and resume is None:
+        _fail(ScenarioError([Problem("<arguments>", None, None, "SCENARIO",
+                                     "give a scenario file, or --resume RUN_ID")]))  # fmt: skip
+    if output is not None and not output.parent.is_dir():
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--output",
+                                     "the folder does not exist",
+                                     str(output.parent))]))  # fmt: skip
+    doc = _load_doc(scenario) if scenario is not None else None
+    st = _store(store)
+    t0 = time.perf_counter()
+    run_id = None
+    with _progress(members) as advance:
+
+        def started(info, stored, be):
+            nonlocal run_id
+            run_id = info.id
+            what = info.scenario_id + (f", {info.counterfactual}" if info.counterfactual else "")
+            verb = f"resumed ({stored:,} members stored)" if resume else "started"
+            plural = "s" * (be.workers > 1)
+            out.print(f"run {info.id} {verb}: {what}, {info.members:,} members, seed {info.seed}, "
+                      f"chunks of {info.chunk:,} on {be.workers} {be.kind} worker{plural}; "
+                      f"store {st.path}", soft_wrap=True)  # fmt: skip
+            advance(total=info.members, completed=stored)
+
+        try:
+            r = start(doc if doc is not None else scenario, members, seed, counterfactual,
+                      backend=backend, workers=workers, chunk=chunk, address=address, store=st,
+                      resume=resume, on_start=started, progress=advance)  # fmt: skip
+        except ScenarioError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            if run_id is None:
+                raise typer.Exit(130) from None
+            err.print(f"interrupted: run {run_id} keeps its stored chunks; finish it with "
+                      f"realpolitik run --resume {run_id} --store {st.path}",
+                      soft_wrap=True)  # fmt: skip
+            raise typer.Exit(130) from None
+        except Exception as exc:  # a worker died (e.g. out of memory): say so, keep the run
+            if run_id is None:
+                raise
+            err.print(f"[red]failed[/red] run {run_id}: {type(exc).__name__}: {exc}; its stored "
+                      f"chunks are kept: realpolitik run --resume {run_id} --store {st.path}",
+                      soft_wrap=True)  # fmt: skip
+            raise typer.Exit(1) from None
+    info = r.info
+    seconds = time.perf_counter() - t0
+    out.print(f"run {r.id} done: {info.members:,} members in {seconds:,.1f} s")
+    if output is not None:
+        r.export(output)
+        out.print(f"wrote {output}")
+
+
+def _is_scenario(target: str) -> bool:
+    return Path(target).exists() or target.endswith((".yaml", ".yml")) or "/" in target
 
 
 @app.command()
 def forecast(
-    scenario: FileArg,
+    target: Annotated[str, typer.Argument(help="a scenario file, or the id of a stored run")],
     questions: Questions,
     members: Members = 1000,
     seed: Seed = 0,
     counterfactual: Counterfactual = None,
     format: Format = "table",  # noqa: A002
+    backend: Backend = "local",
+    workers: Workers = None,
+    chunk: ChunkOpt = None,
+    address: Address = None,
+    store: StoreOpt = None,
 ):
     """Answer every question of a file: p = (k + ½)/(n + 1) for a binary question, quantiles for a
-    numeric one."""
-    from .api import answer
+    numeric one. A scenario is simulated (in chunks on the workers, nothing stored); a run id is
+    answered from the store (--members, --seed, --counterfactual are the run's)."""
+    from .api import read_questions
     from .report import forecasts as view
+    from .runs import forecast as answer_scenario
 
     _check_format(format)
-    doc = _load_doc(scenario)
-    qs = _questions(questions, doc)
-    ds = _simulate(doc, members, seed, counterfactual)
-    answers = [answer(q, ds) for q in qs]
+    try:
+        if _is_scenario(target):
+            doc = _load_doc(Path(target))
+            qs = _questions(questions, doc)
+            with _progress(members) as advance:
+                answers = answer_scenario(doc, qs, members, seed, counterfactual, backend=backend,
+                                          workers=workers, chunk=chunk, address=address,
+                                          progress=advance)  # fmt: skip
+            meta = dict(scenario=doc.scenario.meta.id, counterfactual=counterfactual, seed=seed,
+                        members=members)  # fmt: skip
+        else:
+            r = _open_run(target, store)
+            info = r.info
+            answers = r.forecast(read_questions(questions))
+            meta = dict(run=r.id, scenario=info.scenario_id,
+                        counterfactual=info.counterfactual or None, seed=info.seed,
+                        members=info.members)  # fmt: skip
+    except ScenarioError as exc:
+        _fail(exc)
     if format == "json":
-        print(view.as_json(answers, scenario=doc.scenario.meta.id, counterfactual=counterfactual,
-                           seed=seed, members=members))  # fmt: skip
+        print(view.as_json(answers, **meta))
     elif format == "csv":
         print(view.as_csv(answers), end="")
     else:
         view.table(answers, out)
+
+
+TableOrJson = Annotated[str, typer.Option("--format", "-f", help="table | json")]
+runs_app = typer.Typer(help="The run store: list (the default), show, rm.")
+app.add_typer(runs_app, name="runs")
+store_app = typer.Typer(help="The run store itself.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+
+@runs_app.callback(invoke_without_command=True)
+def runs_list(
+    ctx: typer.Context,
+    format: TableOrJson = "table",  # noqa: A002
+    store: StoreOpt = None,
+):
+    """List the stored runs: id, scenario, counterfactual, seed, members, stored, status."""
+    from .report import runs as view
+
+    if ctx.invoked_subcommand is not None:
+        return
+    if format not in ("table", "json"):
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--format", "unknown format",
+                                     format, ("table", "json"))]))  # fmt: skip
+    st = _store(store)
+    try:
+        rows = [(info, sum(c.count for c in st.chunks(info.id))) for info in st.runs()]
+    except ScenarioError as exc:
+        _fail(exc)
+    if format == "json":
+        print(view.runs_json(rows))
+    else:
+        view.runs_table(rows, out, str(st.path))
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="a run id")],
+    store: StoreOpt = None,
+    verify: Annotated[bool, typer.Option(help="check every chunk file's checksum")] = False,
+):
+    """One run: its record, chunks and size on disk."""
+    from .report import runs as view
+
+    r = _open_run(run_id, store)
+    view.run_detail(r.info, r.store.chunks(r.id), out, r.store.verify(r.id) if verify else None)
+
+
+@runs_app.command("rm")
+def runs_rm(run_id: Annotated[str, typer.Argument(help="a run id")], store: StoreOpt = None):
+    """Remove a run: its rows and its files together."""
+    r = _open_run(run_id, store)
+    info = r.info
+    if info.state == "running":
+        _fail(r.store.error("run id", f"the run is running (driver PID {info.pid} on {info.host})",
+                            run_id))  # fmt: skip
+    try:
+        n = r.store.remove(run_id)
+    except ScenarioError as exc:
+        _fail(exc)
+    out.print(f"removed run {run_id} ({n} chunks)")
+
+
+@store_app.command("migrate")
+def store_migrate(store: StoreOpt = None):
+    """Bring a store written by an older realpolitik to this version's schema."""
+    try:
+        before, after = _store(store).migrate()
+    except ScenarioError as exc:
+        _fail(exc)
+    what = f"schema {before} → {after}" if before != after else f"already at schema {after}"
+    out.print(f"store {_store(store).path}: {what}")
+
+
+@app.command()
+def compare(
+    run_a: Annotated[str, typer.Argument(help="run A's id")],
+    run_b: Annotated[str, typer.Argument(help="run B's id")],
+    questions: Questions = Path("data/questions/questions-syria-2015.yaml"),
+    format: TableOrJson = "table",  # noqa: A002
+    store: StoreOpt = None,
+):
+    """Paired differences A − B on the members both runs hold, with 90 % intervals (on the same seed
+    the runs share every unchanged draw, so a difference is the change alone)."""
+    from .api import read_questions
+    from .report import runs as view
+    from .runs import compare as pair
+
+    if format not in ("table", "json"):
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--format", "unknown format",
+                                     format, ("table", "json"))]))  # fmt: skip
+    a, b = _open_run(run_a, store), _open_run(run_b, store)
+    try:
+        diffs = pair(a, b, read_questions(questions))
+    except ScenarioError as exc:
+        _fail(exc)
+    ia, ib = a.info, b.info
+    label = {r.id: f"{i.scenario_id}{'/' + i.counterfactual if i.counterfactual else ''}, seed "
+             f"{i.seed}" for r, i in ((a, ia), (b, ib))}  # fmt: skip
+    if format == "json":
+        print(view.differences_json(diffs, a=a.id, b=b.id, same_seed=ia.seed == ib.seed))
+        return
+    n = diffs[0].members if diffs else min(ia.members, ib.members)
+    title = f"A − B: {a.id} ({label[a.id]}) − {b.id} ({label[b.id]}), {n:,} common members"
+    view.differences_table(diffs, out, title)
+    if ia.seed != ib.seed:
+        out.print("The runs have different seeds: the pairs share no draws, so the interval is "
+                  "that of two independent samples' difference of means.")  # fmt: skip
 
 
 @app.command()
