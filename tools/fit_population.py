@@ -60,6 +60,13 @@ FIXED = {
     # the region (UNHCR's 4,013,000 of 9 Jul 2015 + 2.7 months at +45,000; the scenario's initial
     # stocks). The onward rate o is the rate per refugee at this prevalence.
     "prevalence_ref": 0.093996,
+    # Host absorption (scenario population.host_onset): openness 1 up to the region's stock at the
+    # cut-off (the scenario's initial 4,135,000 registered + 53,921 unregistered); off in the fits
+    # (capacity = inf): the fitted months are the doors as they stood.
+    "host_onset": 4_188_921,
+    # Returns (scenario population.return_calm, mode; j-returns-calm): r_c (1 - F/F0)_+ with F0 the
+    # fit's fighting scope, so 0 throughout the fit (F is held at F0).
+    "return_calm": 0.05,
 }
 FREE = (
     "registered0", "displace", "flee", "onward", "network_elasticity", "season_amplitude",
@@ -174,6 +181,7 @@ def targets(since: dt.date = START, until: dt.date = CUTOFF):
 
 
 def build(theta, form: str = CHOSEN) -> pop.Params:
+    """The engine's Params for one member, without host absorption (as in the fitted months)."""
     r0, displace, flee, onward, network, amp, combat = theta
     beta = network if FORMS[form][4] is None else 0.0
     f = FIXED
@@ -188,8 +196,12 @@ def build(theta, form: str = CHOSEN) -> pop.Params:
     return pop.Params(
         displace=one(displace),
         return_rate=one(0.0),
+        return_calm=one(f["return_calm"]),
+        scope_ref=one(f["fighting_scope"]),
         flee=one(flee),
         border_open=one(1.0),
+        host_onset=one(f["host_onset"]),
+        host_capacity=one(np.inf),
         registration=one(1.0),
         catch_up=one(0.0),
         lebanon_share=one(f["lebanon_share"]),
