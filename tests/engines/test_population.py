@@ -413,3 +413,18 @@ def test_returns_are_zero_at_the_reference_scope_and_rise_as_the_fighting_recede
     below = returned[scopes <= f0]
     assert np.all(np.diff(below) > 0)
     assert returned[-1] == round(0.05 * 7e6)  # no fighting: every displaced person's home is calm
+
+
+def test_stored_absorption_check_is_what_the_tool_computes():
+    """fit.json's host-absorption check (FIT.md, 'Host absorption and returns') is what the tool
+    computes: with host absorption at the scenario's central capacity the fitted months are identical
+    to the fit's own (openness 1 throughout, no returns), so the fitted parameters stand; and the
+    projections at the capacity's low, central and high values."""
+    mod = _fit_module()
+    stored = json.loads(FIT.read_text())
+    theta = np.array([stored["free"][k] for k in mod.FREE])
+    got = mod.absorption_check(theta)
+    assert got == stored["absorption"]
+    assert got["in_sample_identical_without"] and got["in_sample_min_openness"] == 1.0
+    assert got["in_sample_returns"] == 0
+    assert stored["fixed"]["host_onset"] > got["in_sample_max_region"]
