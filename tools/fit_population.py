@@ -18,6 +18,16 @@ input, computed each month from the stocks at the start of the month — the sam
 inside the engine. Each candidate's forecasting fit is also projected to December 2024 with the
 fighting held at its 2014–15 scope (a stability check, not a forecast: no later data enter).
 
+Host absorption and returns (the engine's ``host_onset``/``host_capacity`` and ``return_calm``).
+Returns are ``r_c (1 − F/F0)_+`` with F0 the fit's fighting scope, so 0 in every run here (F is held
+at F0). Host absorption's onset is the region's stock at the cut-off: the fitted months are the doors
+as they stood, so the fits run without it (``capacity = ∞``; with it, parameters the optimiser tries
+on its way that overshoot the region's stock in sample would be throttled by a mechanism that
+describes later months). :func:`absorption_check` verifies that at the fitted parameters the fitted
+months are identical with host absorption at the scenario's values, and projects the chosen form to
+2024 without it and at the capacity's low, central and high values. The network-form comparison
+projects each form without host absorption, as the forms were compared.
+
 Writes data/population/fit.json and prints the tables for FIT.md.
 Run: ``.venv/bin/python tools/fit_population.py``.
 """
@@ -60,6 +70,16 @@ FIXED = {
     # the region (UNHCR's 4,013,000 of 9 Jul 2015 + 2.7 months at +45,000; the scenario's initial
     # stocks). The onward rate o is the rate per refugee at this prevalence.
     "prevalence_ref": 0.093996,
+    # Host absorption (scenario population.host_onset, host_capacity; j-host-capacity): openness 1
+    # up to the region's stock at the cut-off (the scenario's initial 4,135,000 registered + 53,921
+    # unregistered), 0 at the capacity, drawn uniformly on [8.97, 20.23] million (central 14.6 M).
+    # Off in the fits (the fitted months are the doors as they stood): see absorption_check.
+    "host_onset": 4_188_921,
+    "host_capacity": 14_600_000,
+    "host_capacity_range": (8_970_000, 20_230_000),
+    # Returns (scenario population.return_calm, mode; j-returns-calm): r_c (1 - F/F0)_+ with F0 the
+    # fit's fighting scope, so 0 throughout the fit (F is held at F0).
+    "return_calm": 0.05,
 }
 FREE = (
     "registered0", "displace", "flee", "onward", "network_elasticity", "season_amplitude",
@@ -173,7 +193,9 @@ def targets(since: dt.date = START, until: dt.date = CUTOFF):
     return [t for t in out if since <= t[2] <= until]
 
 
-def build(theta, form: str = CHOSEN) -> pop.Params:
+def build(theta, form: str = CHOSEN, capacity: float = np.inf) -> pop.Params:
+    """The engine's Params for one member, with host capacity ``capacity`` (``np.inf``, the default:
+    no host absorption, as in the fitted months)."""
     r0, displace, flee, onward, network, amp, combat = theta
     beta = network if FORMS[form][4] is None else 0.0
     f = FIXED
@@ -188,8 +210,12 @@ def build(theta, form: str = CHOSEN) -> pop.Params:
     return pop.Params(
         displace=one(displace),
         return_rate=one(0.0),
+        return_calm=one(f["return_calm"]),
+        scope_ref=one(f["fighting_scope"]),
         flee=one(flee),
         border_open=one(1.0),
+        host_onset=one(f["host_onset"]),
+        host_capacity=one(capacity),
         registration=one(1.0),
         catch_up=one(0.0),
         lebanon_share=one(f["lebanon_share"]),
@@ -210,11 +236,12 @@ def build(theta, form: str = CHOSEN) -> pop.Params:
     )
 
 
-def simulate(theta, form: str = CHOSEN, n_months: int = N_MONTHS):
+def simulate(theta, form: str = CHOSEN, n_months: int = N_MONTHS, capacity=np.inf, flows=False):
     """Initial stocks (6,), month-end stocks (n_months, 6) and monthly sea arrivals (n_months,) from
-    January 2014, with the fighting held at its 2014–15 scope. A candidate form other than the
-    engine's enters as the ``onward_factor`` input, from the stocks at the start of each month."""
-    params = build(theta, form)
+    January 2014, with the fighting held at its 2014–15 scope (and, with ``flows``, the monthly
+    flows (n_months, 7)). A candidate form other than the engine's enters as the ``onward_factor``
+    input, from the stocks at the start of each month. ``capacity``: as in :func:`build`."""
+    params = build(theta, form, capacity)
     g = FORMS[form][4]
     d = {
         "fighting_scope": np.array([FIXED["fighting_scope"]]),
@@ -222,7 +249,7 @@ def simulate(theta, form: str = CHOSEN, n_months: int = N_MONTHS):
         "onward_factor": np.ones(1),
     }
     state = pop.init_state(params, 1)
-    stocks, arrivals = [], []
+    stocks, arrivals, moved = [], [], []
     for month in range(n_months):
         if g is not None:
             s = state.stocks.astype(float)
@@ -230,6 +257,9 @@ def simulate(theta, form: str = CHOSEN, n_months: int = N_MONTHS):
         state, out = pop.step(state, params, d, month)
         stocks.append(out.stocks[0])
         arrivals.append(out.measures[0, pop.MEASURES.index("sea-arrivals")])
+        moved.append(out.flows[0])
+    if flows:
+        return params.initial[0], np.array(stocks), np.array(arrivals), np.array(moved)
     return params.initial[0], np.array(stocks), np.array(arrivals)
 
 
@@ -391,12 +421,13 @@ def profile():
     return out
 
 
-def project(theta, form: str = CHOSEN):
+def project(theta, form: str = CHOSEN, capacity=np.inf):
     """A fitted form run on to December 2024 with the fighting held at its 2014–15 scope: sea
     arrivals by calendar year, and the stocks in Europe and in the region at the end of 2024.
-    A stability check of the form's extrapolation (no data after the cut-off enter)."""
+    A stability check of the form's extrapolation (no data after the cut-off enter). Without host
+    absorption unless ``capacity`` is given (the forms were compared without it)."""
     n = (PROJECT_TO.year - START.year) * 12 + PROJECT_TO.month - START.month + 1
-    _, stocks, arrivals = simulate(theta, form, n)
+    _, stocks, arrivals = simulate(theta, form, n, capacity)
     years = range(2016, PROJECT_TO.year + 1)
     per_year = {
         str(y): float(arrivals[(y - START.year) * 12 : (y - START.year + 1) * 12].sum())
@@ -407,6 +438,58 @@ def project(theta, form: str = CHOSEN):
         "europe_end": int(stocks[-1, 4]),
         "region_end": int(stocks[-1, 2] + stocks[-1, 3]),
         "peak_year": max(per_year, key=per_year.get),
+    }
+
+
+def _in_year(monthly: np.ndarray, year: int) -> np.ndarray:
+    """The months of a calendar year from a monthly series that starts in January 2014."""
+    return monthly[(year - START.year) * 12 : (year - START.year + 1) * 12]
+
+
+def absorption_check(theta):
+    """Host absorption and returns at the scenario's values, for the chosen form's fit.
+
+    In sample, with host absorption at the scenario's central capacity: the month-start openness A(S)
+    over the fitted months (its minimum), the returns (their sum), and whether the fitted months'
+    stocks and sea arrivals are identical to the fit's own, without host absorption (the fitted
+    parameters are then those of the engine with it). Projection: the fit
+    run on to December 2024 with the fighting held at its 2014–15 scope (F = F0: no returns), without
+    host absorption and at the capacity's low, central and high values."""
+    f = FIXED
+    init, stocks, arrivals, moved = simulate(theta, capacity=f["host_capacity"], flows=True)
+    _, bare_stocks, bare_arrivals = simulate(theta)
+    before = np.vstack([init, stocks[:-1]])
+    openness = pop.absorption(before[:, 2] + before[:, 3], f["host_onset"], f["host_capacity"])
+    n = (PROJECT_TO.year - START.year) * 12 + PROJECT_TO.month - START.month + 1
+    low, high = f["host_capacity_range"]
+    runs = {}
+    for label, cap in (("none", np.inf), ("low", low), ("central", f["host_capacity"]),
+                       ("high", high)):  # fmt: skip
+        _, st, arr, mv = simulate(theta, CHOSEN, n, cap, flows=True)
+        fled = mv[:, pop.FLOWS.index("fled")]
+        end = st[-1]
+        start_of_last = st[-2]
+        runs[label] = {
+            "capacity": None if not np.isfinite(cap) else int(cap),
+            "fled_2016": int(_in_year(fled, 2016).sum()),
+            "fled_2024": int(_in_year(fled, 2024).sum()),
+            "fled_2016_2024": int(fled[(2016 - START.year) * 12 :].sum()),
+            "sea_arrivals_2016": float(_in_year(arr, 2016).sum()),
+            "peak_region": int((st[:, 2] + st[:, 3]).max()),
+            "end_2024": {k: int(end[i]) for i, k in enumerate(pop.STOCKS)},
+            "outside_end_2024": int(end[2] + end[3] + end[4]),
+            "openness_dec_2024": float(
+                pop.absorption(start_of_last[2] + start_of_last[3], f["host_onset"], cap)
+            ),
+        }
+    return {
+        "in_sample_min_openness": float(openness.min()),
+        "in_sample_max_region": int((stocks[:, 2] + stocks[:, 3]).max()),
+        "in_sample_returns": int(moved[:, pop.FLOWS.index("returned")].sum()),
+        "in_sample_identical_without": bool(
+            np.array_equal(stocks, bare_stocks) and np.array_equal(arrivals, bare_arrivals)
+        ),
+        "projection": runs,
     }
 
 
@@ -453,6 +536,7 @@ def main():
         "chosen_form": CHOSEN,
         "candidates": candidates(theta, cost, held),
         "profile": profile(),
+        "absorption": absorption_check(theta),
     }
     (DATA / "fit.json").write_text(json.dumps(result, indent=1) + "\n")
     for k, v in result["free"].items():
@@ -501,6 +585,24 @@ def main():
     print("profile of the elasticity: beta | cost | o")
     for r in result["profile"]:
         print(f"| {r['beta']:.1f} | {r['cost']:.3f} | {r['onward']:.5f} |")
+    a = result["absorption"]
+    print(
+        f"absorption in sample: min openness {a['in_sample_min_openness']}, max region "
+        f"{a['in_sample_max_region']:,}, returns {a['in_sample_returns']}, identical without "
+        f"{a['in_sample_identical_without']}"
+    )
+    print("absorption projection: capacity | fled 2016 | fled 2024 | fled 2016-24 | sea 2016 | peak "
+          "region | idp, region, Europe, outside end 2024 | openness Dec 2024")  # fmt: skip
+    for label, r in a["projection"].items():
+        e = r["end_2024"]
+        cap = "none" if r["capacity"] is None else f"{r['capacity'] / 1e6:.2f} M"
+        print(
+            f"| {label} ({cap}) | {r['fled_2016'] / 1e6:.2f} M | {r['fled_2024'] / 1e6:.2f} M "
+            f"| {r['fled_2016_2024'] / 1e6:.2f} M | {r['sea_arrivals_2016'] / 1e6:.2f} M "
+            f"| {r['peak_region'] / 1e6:.2f} M | {e['idp'] / 1e6:.2f} M, "
+            f"{(e['registered'] + e['unregistered']) / 1e6:.2f} M, {e['europe'] / 1e6:.2f} M, "
+            f"{r['outside_end_2024'] / 1e6:.2f} M | {r['openness_dec_2024']:.2f} |"
+        )
     print(
         "projection (F held): form | sea arrivals 2016 | peak year | 2024 | Europe, region end 2024"
     )

@@ -31,6 +31,10 @@ def params(m, **kw):
         sohr_coverage=0.7,
         non_syrian_share=0.5,
         abroad_other=1e5,
+        host_onset=0.0,
+        host_capacity=np.inf,  # no host absorption unless a test sets it
+        return_calm=0.0,
+        scope_ref=1.0,
     )
     base.update(kw)
     fields = {k: np.full(m, float(v)) for k, v in base.items()}
@@ -46,9 +50,32 @@ def drivers(m, scope=0.8, losses=5000.0, onward=1.0):
     }
 
 
+def _random_params(m, seed):
+    """Params with host absorption and returns switched on, every member different (fixture values
+    only, not a model draw): capacities from below the onset (a step) to infinite, return rates up
+    to 1 a month."""
+    rng = np.random.default_rng(seed)
+    p = params(m)
+    onset = rng.uniform(0, 2e7, m)
+    capacity = onset + rng.uniform(-5e6, 3e7, m)
+    capacity[::7] = np.inf
+    return pop.Params(
+        **{
+            **p.__dict__,
+            "host_onset": onset,
+            "host_capacity": capacity,
+            "return_rate": rng.uniform(0, 0.05, m),
+            "return_calm": rng.uniform(0, 1, m),
+            "scope_ref": rng.uniform(0, 1, m),
+            "flee": rng.uniform(0, 0.5, m),
+            "displace": rng.uniform(0, 0.5, m),
+        }
+    )
+
+
 def test_people_are_conserved_exactly():
     m = 64
-    p = params(m)
+    p = _random_params(m, 0)
     rng = np.random.default_rng(1)
     st = pop.init_state(p, m)
     total = st.stocks.sum(1)
@@ -62,6 +89,29 @@ def test_people_are_conserved_exactly():
         assert np.array_equal(st.stocks.sum(1), total)
         assert st.stocks.min() >= 0
         assert np.all(np.isfinite(out.measures))
+
+
+def test_each_flow_stays_within_its_source_stock():
+    """Every month, each flow is at most the stock it leaves (displacement and deaths the residents,
+    returns and flight the IDPs, onward movement and registration the refugees in the region)."""
+    m = 64
+    p = _random_params(m, 2)
+    rng = np.random.default_rng(4)
+    st = pop.init_state(p, m)
+    for t in range(36):
+        d = {
+            "fighting_scope": rng.uniform(0, 1, m),
+            "combat_losses": rng.uniform(0, 1e7, m),
+            "onward_factor": rng.uniform(0, 2, m),
+        }
+        res, idp, reg, unreg = (st.stocks[:, i] for i in range(4))
+        st, out = pop.step(st, p, d, t)
+        f = dict(zip(pop.FLOWS, out.flows.T, strict=True))
+        assert np.all(out.flows >= 0)
+        assert np.all(f["displaced"] + f["civilian_deaths"] + f["combat_deaths"] <= res)
+        assert np.all(f["returned"] + f["fled"] <= idp)
+        assert np.all(f["onward"] <= reg + unreg)
+        assert np.all(f["registered_catch_up"] <= unreg)
 
 
 def test_fighting_scope_drives_displacement():
@@ -283,3 +333,98 @@ def test_network_form_comparison_is_stored():
                 assert a[k] == pytest.approx(b[k], rel=1e-9), (form, a["start"], k)
     for a, b in zip(mod.profile(), stored["profile"], strict=True):
         assert a == pytest.approx(b, rel=1e-9)
+
+
+# --- host absorption and returns -------------------------------------------------------------------
+
+
+def test_openness_lies_in_the_unit_interval_and_does_not_rise_with_the_stock():
+    """A(S) = clip((K − S)/(K − S₀), 0, 1): 1 up to the onset, 0 from the capacity on, within [0, 1]
+    and non-increasing in the region's stock for every onset and capacity (a step at K when K ≤ S₀;
+    1 everywhere when K is infinite)."""
+    onset = np.array([0.0, 1e6, 4e6, 4e6, 4e6, 9e6])[:, None]  # one row per (S₀, K), batched
+    capacity = np.array([5e6, 2e6, 9e6, 4e6, np.inf, 3e6])[:, None]
+    stock = np.linspace(0, 3e7, 3001)[None, :]
+    a = pop.absorption(stock, onset, capacity)
+    assert np.all((a >= 0) & (a <= 1))
+    assert np.all(np.diff(a, axis=1) <= 0)
+    below = (stock <= onset) & (stock < capacity)  # (K ≤ S₀: shut from K on)
+    assert np.all(a[below] == 1)
+    assert np.all(a[np.broadcast_to(stock >= capacity, a.shape)] == 0)
+    assert np.all(a[4] == 1)  # infinite capacity: no absorption limit
+    np.testing.assert_allclose(pop.absorption(6.5e6, 4e6, 9e6), 0.5)
+
+
+def _fled_over(p, months, scope=0.8):
+    ds = run(pop, p, p.initial.shape[0], months, 0, drivers(p.initial.shape[0], scope=scope))
+    return ds.flows.sel(flow="fled").sum("month").values, ds.stocks.isel(month=-1)
+
+
+def test_a_larger_host_capacity_lets_more_flee():
+    """Members alike but for the capacity (ascending, the last infinite), starting with the region
+    above the onset: the larger the capacity, the more people cross over two years and the fewer stay
+    displaced inside Syria; with the region already at a member's capacity, no one crosses."""
+    capacity = np.array([5e6, 6e6, 8e6, 1.2e7, 2e7, np.inf])
+    m = capacity.size
+    init = np.tile(np.array([8e6, 7e6, 5e6, 0, 4e5, 2e5], np.int64), (m, 1))
+    p = params(m, network_elasticity=0.0, onward=0.0, host_onset=4e6)
+    p = pop.Params(**{**p.__dict__, "host_capacity": capacity, "initial": init})
+    fled, end = _fled_over(p, 24)
+    assert fled[0] == 0  # the region holds 5 M = K: the doors are shut
+    assert np.all(np.diff(fled) > 0)
+    assert np.all(np.diff(end.sel(stock="idp").values) < 0)
+
+
+def test_stock_below_the_onset_leaves_flight_as_without_absorption():
+    """While the region's stock stays below the onset, host absorption changes nothing (as in the
+    fitted months): the trajectory is identical to one with no capacity at all."""
+    m = 8
+    init = np.tile(np.array([8e6, 7e6, 2e6, 0, 4e5, 2e5], np.int64), (m, 1))
+    p = params(m, host_onset=1e9)
+    p = pop.Params(**{**p.__dict__, "initial": init, "host_capacity": np.linspace(2e9, 9e9, m)})
+    bare = pop.Params(**{**p.__dict__, "host_capacity": np.full(m, np.inf)})
+    a = run(pop, p, m, 24, 0, drivers(m)).stocks.values
+    b = run(pop, bare, m, 24, 0, drivers(m)).stocks.values
+    assert np.array_equal(a, b)
+
+
+def test_returns_are_zero_at_the_reference_scope_and_rise_as_the_fighting_recedes():
+    """q(F) = (1 − F/F₀)_+ is 0 at and above the as_of scope F₀, 1 with no fighting, and
+    non-increasing in F; in the engine (constant rate 0) no one returns at F ≥ F₀ and the month's
+    returns rise as the fighting scope falls below it."""
+    ref = np.array([0.2, 0.5, 0.963, 1.0])[:, None]
+    scope = np.linspace(0, 1, 501)[None, :]
+    q = pop.calm_share(scope, ref)
+    assert np.all((q >= 0) & (q <= 1)) and np.all(np.diff(q, axis=1) <= 0)
+    assert np.all(q[np.broadcast_to(scope >= ref, q.shape)] == 0)
+    assert np.all(q[:, 0] == 1)
+    assert np.all(pop.calm_share(0.3, 0.0) == 0)  # no fighting at as_of: nothing to come back to
+
+    f0 = 0.834
+    scopes = np.array([1.0, 0.9, f0, 0.8, 0.6, 0.4, 0.2, 0.0])  # one member per scope
+    m = scopes.size
+    init = np.tile(np.array([8e6, 7e6, 4e6, 0, 4e5, 2e5], np.int64), (m, 1))
+    p = params(m, return_rate=0.0, return_calm=0.05, scope_ref=f0)
+    p = pop.Params(**{**p.__dict__, "initial": init})
+    d = {"fighting_scope": scopes, "combat_losses": np.zeros(m), "onward_factor": np.ones(m)}
+    _, out = pop.step(pop.init_state(p, m), p, d, 0)
+    returned = out.flows[:, pop.FLOWS.index("returned")]
+    assert np.all(returned[scopes >= f0] == 0)
+    below = returned[scopes <= f0]
+    assert np.all(np.diff(below) > 0)
+    assert returned[-1] == round(0.05 * 7e6)  # no fighting: every displaced person's home is calm
+
+
+def test_stored_absorption_check_is_what_the_tool_computes():
+    """fit.json's host-absorption check (FIT.md, 'Host absorption and returns') is what the tool
+    computes: with host absorption at the scenario's central capacity the fitted months are identical
+    to the fit's own (openness 1 throughout, no returns), so the fitted parameters stand; and the
+    projections at the capacity's low, central and high values."""
+    mod = _fit_module()
+    stored = json.loads(FIT.read_text())
+    theta = np.array([stored["free"][k] for k in mod.FREE])
+    got = mod.absorption_check(theta)
+    assert got == stored["absorption"]
+    assert got["in_sample_identical_without"] and got["in_sample_min_openness"] == 1.0
+    assert got["in_sample_returns"] == 0
+    assert stored["fixed"]["host_onset"] > got["in_sample_max_region"]

@@ -6,8 +6,8 @@ Stocks (persons, int64, so people are conserved exactly): ``resident`` (in Syria
 each rounded to whole persons and clipped to its source stock:
 
     displaced  = δ·F·resident                       resident → idp
-    returned   = r·idp                              idp → resident
-    fled       = x·F·b·idp                          idp → region (ρ registered, 1 − ρ not)
+    returned   = (r + r_c·q(F))·idp                 idp → resident
+    fled       = x·F·b·A(region)·idp                idp → region (ρ registered, 1 − ρ not)
     registered = κ·unregistered                     unregistered → registered
     onward     = o·(π/π*)^β·s(m)·φ·region            region → europe (by sea)
     civilians  = c·F·(resident + idp);  combatants = ω·L   resident → dead
@@ -15,8 +15,9 @@ each rounded to whole persons and clipped to its source stock:
 ``F`` is the geographic scope of fighting in populated regions: the population share of regions with
 fighting that month (Melander & Öberg 2007, *Civil Wars* 9(2): the scope of fighting, not its
 intensity, drives the magnitude of forced migration); see :func:`fighting_scope`. ``b`` is border
-openness, ``ρ``/``κ`` registration, both cut by the share ``s_L`` of new refugees going to Lebanon once
-Lebanon stops UNHCR registration (May 2015). ``s(m) = 1 + a·cos(2π(m − m_peak)/12)`` is sea-crossing
+openness, ``A`` host absorption (below), ``ρ``/``κ`` registration, both cut by the share ``s_L`` of new
+refugees going to Lebanon once Lebanon stops UNHCR registration (May 2015): registration decides who
+is counted, ``A`` who crosses. ``s(m) = 1 + a·cos(2π(m − m_peak)/12)`` is sea-crossing
 seasonality, ``φ`` the input ``onward_factor`` (1 unless an act such as a returns deal changes the
 crossings). ``L`` are the fighters lost that month (input ``combat_losses``), ``ω`` the share SOHR
 documents.
@@ -38,6 +39,36 @@ exceeds ``o·(1/π*)^β·s·φ`` however large Europe's stock grows, and Europe'
 ``onward/europe`` falls as Europe grows (to 0 as europe/region → ∞), so the network cannot drive
 exponential growth. (The term it replaces, ``o·(1 + η·europe/region)``, gave ``onward ≈ o·η·europe``
 once the network dominated: exponential growth at ``o·η`` a month, until the region emptied.)
+
+Host absorption (:func:`absorption`). The neighbouring states admit refugees while their
+communities can absorb them and close their borders as the stock on their soil grows: Jacobsen
+(1996, "Factors Influencing the Policy Responses of Host Governments to Mass Refugee Influxes",
+*International Migration Review* 30(3): 655–678) lists "political calculations about the local
+community's absorption capacity" among the factors of a host government's response. No published
+model gives the stock at which a host closes, so the form and its values are a declared judgement
+(the scenario's ``j-host-capacity``). The engine keeps one refugee stock for the region,
+``S = registered + unregistered`` at the start of the month, and lets the doors still open narrow
+linearly as it grows:
+
+    A(S) = clip((K − S) / (K − S₀), 0, 1)
+
+1 up to the onset ``S₀``, 0 from the capacity ``K`` on, non-increasing in between (a step at ``K``
+if ``K ≤ S₀``; 1 everywhere if ``K = ∞``). The doors as they stood when ``x`` was fitted (Lebanon
+and Jordan restricting entry in 2013–15, Turkey open) are inside ``x``, so ``S₀`` is the region's
+stock at the cut-off and the fit is unchanged; ``K`` adds to the stock of the hosts that had closed
+the room left in the one still open: its population times the refugees per inhabitant at which a
+neighbour closed (UNHCR, Global Trends 2014: Jordan 87 and Lebanon 232 per 1,000 at end-2014).
+Refugees who cannot cross stay displaced inside Syria; onward movement to Europe frees room.
+
+Returns (:func:`calm_share`). The displaced go home where the fighting has stopped:
+``q(F) = (1 − F/F₀)_+`` is the share of them whose home governorate no longer sees fighting, if they
+came from the governorates fighting at ``F₀`` (the fighting scope at as_of) in proportion to their
+population and the fighting recedes from whole governorates; ``r_c`` is the monthly return rate of
+those (a declared judgement from the returns to Kobani and Tal Abyad in 2015, the scenario's
+``j-returns-calm``). ``q`` is 0 at and above ``F₀`` — no returns at the as_of scope, as none were
+observed before the cut-off, so the fit is unchanged — and rises to 1 as the fighting stops
+everywhere; ``r`` is a constant rate (0 in the fit). Returnees are residents again, displaced again
+if the fighting comes back.
 
 Measures (output ``measures``, in :data:`MEASURES` order): ``registered-region`` = registered;
 ``worldwide`` = registered + europe + abroad_other (persons outside the region and Europe);
@@ -79,6 +110,10 @@ class Params:
     return_rate: np.ndarray = field(metadata=MEMBER)  # r
     flee: np.ndarray = field(metadata=MEMBER)  # x
     border_open: np.ndarray = field(metadata=MEMBER)  # b, 0–1
+    host_onset: np.ndarray = field(metadata=MEMBER)  # S₀, persons in the region: A = 1 up to it
+    host_capacity: np.ndarray = field(metadata=MEMBER)  # K, persons in the region: A = 0 from it
+    return_calm: np.ndarray = field(metadata=MEMBER)  # r_c, of the IDPs whose home is calm
+    scope_ref: np.ndarray = field(metadata=MEMBER)  # F₀, the fighting scope with no returns
     registration: np.ndarray = field(
         metadata=MEMBER
     )  # ρ, share of new refugees registered on arrival
@@ -138,6 +173,27 @@ def network_multiplier(europe, region, elasticity, ref):
     return (prevalence / ref) ** elasticity
 
 
+def absorption(region, onset, capacity):
+    """Host absorption ``A(S) = clip((K − S) / (K − S₀), 0, 1)``, elementwise: the share of the
+    flight rate the neighbours still admit with ``region`` refugees on their soil. 1 where ``K`` is
+    infinite; a step down at ``K`` where ``K ≤ S₀``."""
+    region, onset, capacity = np.broadcast_arrays(
+        np.asarray(region, float), np.asarray(onset, float), np.asarray(capacity, float)
+    )
+    finite = np.isfinite(capacity)
+    span = np.where(finite, np.maximum(capacity - onset, 1.0), 1.0)
+    room = np.where(finite, capacity - region, 1.0)
+    return np.where(finite, np.clip(room / span, 0.0, 1.0), 1.0)
+
+
+def calm_share(scope, ref):
+    """``q(F) = (1 − F/F₀)_+``, elementwise: the share of the displaced whose home governorate no
+    longer sees fighting (0 where ``F₀ = 0``)."""
+    scope, ref = np.broadcast_arrays(np.asarray(scope, float), np.asarray(ref, float))
+    share = 1.0 - np.divide(scope, ref, out=np.ones_like(scope), where=ref > 0)
+    return np.clip(share, 0.0, 1.0)
+
+
 def _flow(rate, stock):
     return np.minimum(np.rint(np.clip(rate, 0, None) * stock).astype(np.int64), stock)
 
@@ -152,20 +208,20 @@ def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month,
     f = np.broadcast_to(np.asarray(drivers["fighting_scope"], float), (n,))
     losses = np.broadcast_to(np.asarray(drivers.get("combat_losses", 0.0), float), (n,))
     factor = np.broadcast_to(np.asarray(drivers.get("onward_factor", 1.0), float), (n,))
-    border = p.border_open
+    region = reg + unreg
+    border = p.border_open * absorption(region, p.host_onset, p.host_capacity)
     closed = float(month >= p.lebanon_closed_from)
     rho = p.registration * (1 - p.lebanon_share * closed)
     kappa = p.catch_up * (1 - p.lebanon_share * closed)
     moy = (p.start_month_of_year - 1 + month) % 12 + 1
     season = 1 + p.season_amplitude * np.cos(2 * np.pi * (moy - p.season_peak) / 12)
-    region = reg + unreg
     net = network_multiplier(eur, region, p.network_elasticity, p.prevalence_ref)
     o = p.onward * net * season * factor
 
     displaced = _flow(p.displace * f, res)
     civ = np.minimum(np.rint(p.civilian_rate * f * (res + idp)).astype(np.int64), res - displaced)
     comb = np.minimum(np.rint(p.sohr_coverage * losses).astype(np.int64), res - displaced - civ)
-    returned = _flow(p.return_rate, idp)
+    returned = _flow(p.return_rate + p.return_calm * calm_share(f, p.scope_ref), idp)
     fled = _flow(p.flee * f * border, idp - returned)
     fled_reg = np.rint(rho * fled).astype(np.int64)
     caught = _flow(kappa, unreg)

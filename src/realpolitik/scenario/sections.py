@@ -132,8 +132,17 @@ class Population(Sourced):
 
     displace: Quantity
     return_rate: Quantity
+    return_calm: Quantity = Field(
+        description="monthly return rate of the displaced whose home governorate has no fighting"
+    )
     flee: Quantity
     border_open: Quantity
+    host_onset: Quantity = Field(
+        description="refugees in the region (persons) up to which the neighbours admit at the rate b"
+    )
+    host_capacity: Quantity = Field(
+        description="refugees in the region (persons) at which the neighbours' borders are closed"
+    )
     registration: Quantity
     catch_up: Quantity
     lebanon_share: Quantity
@@ -156,8 +165,11 @@ class Population(Sourced):
 _POP_BOUNDS = {
     "displace": (0, 1),
     "return_rate": (0, 1),
+    "return_calm": (0, 1),
     "flee": (0, 1),
     "border_open": (0, 1),
+    "host_onset": (0, np.inf),
+    "host_capacity": (0, np.inf),
     "registration": (0, 1),
     "catch_up": (0, 1),
     "lebanon_share": (0, 1),
@@ -214,6 +226,12 @@ def check_sections(s) -> Iterator[tuple]:
         pop = s.population
         for name, (lo, hi) in _POP_BOUNDS.items():
             yield from _bounded(("population", name), getattr(pop, name), lo, hi, name)
+        onset_hi = as_dist(pop.host_onset).bounds()[1]
+        cap_lo = as_dist(pop.host_capacity).bounds()[0]
+        if not cap_lo > onset_hi:
+            yield (("population", "host_capacity"),
+                   "the capacity must exceed the onset in every member (its lowest value above the "
+                   "onset's highest)", cap_lo, ())  # fmt: skip
         for name in Stocks.model_fields:
             if name not in Sourced.model_fields:
                 q = getattr(pop.initial, name)
