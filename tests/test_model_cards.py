@@ -23,7 +23,7 @@ HEADINGS = (
 )
 TOP = ("src", "data", "scenarios", "tests", "tools", "docs", "bench", "examples")
 PATH = re.compile(rf"^(?:{'|'.join(TOP)})/[^\s`]*$|^[A-Za-z0-9_.-]+\.(?:md|toml|lock|yaml)$")
-LINE = re.compile(r":\d+(?:[-–]\d+)?$")
+LINE = re.compile(r"(?:::\S+|:\d+(?:[-–]\d+)?)$")  # a pytest node id, or a line (range)
 
 
 def engine_modules() -> list[str]:
@@ -85,6 +85,7 @@ def test_the_index_links_every_card():
 
 
 def test_the_path_check_catches_a_missing_path():
-    paths = backticked_paths("see `src/realpolitik/nowhere.py:12` and `data/*/README.md`, `x + y`")
-    assert paths == ["src/realpolitik/nowhere.py", "data/*/README.md"]
+    text = "`src/realpolitik/nowhere.py:12`, `data/*/README.md`, `tests/test_x.py::test_y`, `x + y`"
+    paths = backticked_paths(text)
+    assert paths == ["src/realpolitik/nowhere.py", "data/*/README.md", "tests/test_x.py"]
     assert not (ROOT / paths[0]).exists()
