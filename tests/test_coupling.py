@@ -299,3 +299,27 @@ def test_a_settlement_turns_the_regime_from_the_rebels(doc):
         off["losses"].sel(faction=["regime", "rebels"], month=window).sum(["faction", "region"])
     )
     assert float(lost_on.mean()) < float(lost_off.mean())
+
+
+def test_a_rules_move_of_a_relation_reaches_the_drivers_derived_from_it(doc):
+    """A rule that moves a relation's intensity (Turkish escalation arming the rebels) moves the
+    support, and Turkey's leverage, read the same month; a direct move of ``support`` by another rule
+    (Russia's presence drawing Baghdad) is kept."""
+    from realpolitik.simulate import _rederive_relations
+
+    c = rp.compile_run(doc, 4, 1)
+    store = {k: np.array(v, copy=True) for k, v in c.drivers0.items()}
+    actors, relations = list(c.coords.of("actor")), list(c.coords.of("relation"))
+    tk, rb, ru, iq = (actors.index(a) for a in ("turkey", "rebels", "russia", "iraq"))
+    k = relations.index("turkey>rebels:support:arms")
+    before = store["relation_intensity"].copy()
+    store["support"][:, ru, iq] += 0.25  # a rule moving support directly
+    support0, leverage0 = store["support"].copy(), store["leverage"].copy()
+    store["relation_intensity"][:, k] = np.minimum(before[:, k] + 0.3, 1.0)
+    _rederive_relations(c, store, before)
+    assert (store["support"][:, tk, rb] > support0[:, tk, rb]).all()
+    assert (store["leverage"][:, tk] > leverage0[:, tk]).all()
+    np.testing.assert_array_equal(store["support"][:, ru, iq], support0[:, ru, iq])
+    unmoved = np.ones(len(actors), bool)
+    unmoved[tk] = False
+    np.testing.assert_allclose(store["leverage"][:, unmoved], leverage0[:, unmoved])

@@ -29,7 +29,7 @@ losses                 faction,region  combat             fighters lost in the m
 territory_share        faction         loop               share of the country's area, governorates [0-1]
 territory_trend        faction         loop               territory_share minus its value 3 months before
 forces_share           faction         loop               the faction's share of all fighters [0-1]
-population_share       faction         loop               its share of the country's residents [0-1]
+population_share       faction         loop               governorates' residents × area share held [0-1]
 fighting_scope         -               loop               population share of governorates with losses [0-1]
 combat_losses          -               loop               fighters lost in the country this month [persons]
 position               issue,actor     bargaining         bargaining position [0-100]
@@ -97,7 +97,13 @@ REGISTRY: dict[str, Driver] = {
         _d("territory_share", ("faction",), "loop", "0-1", "share of the country's area"),
         _d("territory_trend", ("faction",), "loop", "0-1", "territory_share minus 3 months ago"),
         _d("forces_share", ("faction",), "loop", "0-1", "share of all fighters"),
-        _d("population_share", ("faction",), "loop", "0-1", "share of the residents held"),
+        _d(
+            "population_share",
+            ("faction",),
+            "loop",
+            "0-1",
+            "residents held: each governorate's × the area share held",
+        ),
         _d("fighting_scope", (), "loop", "0-1", "population share of governorates with losses"),
         _d("combat_losses", (), "loop", "persons", "fighters lost this month"),
         _d("position", ("issue", "actor"), "bargaining", "0-100", "bargaining position"),

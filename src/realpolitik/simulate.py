@@ -8,7 +8,8 @@ Each month t, for a batch of members:
    forces and population shares, support/hostility from the relations' intensities, combat
    hostility, air sorties, the actors' leverage);
    ``do()`` interventions of month t are set; the coupling rules move their targets
-   (:mod:`realpolitik.coupling`).
+   (:mod:`realpolitik.coupling`), and a rule's move of a relation's intensity is carried into the
+   drivers derived from it.
 2. **The engines** step in the order combat, bargaining, alignment, choice, actions, politics —
    each reads the drivers as they stand at the start of the month, so their order does not matter —
    and their outputs are written to the drivers. Then the fighting of month t is summarised
@@ -246,6 +247,7 @@ def _begin_month(c: Compiled, t: int, store, carry: Carry) -> None:
         store[name] = carry.states[name].copy()
     _derive(c, store, carry)
     store["intervention"][:] = c.loop.intervention[t]
+    before = store["relation_intensity"].copy()
     for rule in c.loop.rules:
         x = rule.reads.value(store, store["acted"].shape[0])
         if rule.lag:
@@ -253,6 +255,8 @@ def _begin_month(c: Compiled, t: int, store, carry: Carry) -> None:
             past.append(x)
             x = past.pop(0)
         rule.apply(store, x, carry.states)
+    if not np.array_equal(before, store["relation_intensity"]):
+        _rederive_relations(c, store, before)
     store["acted"][:] = False
     store["strategy_prob"][:] = np.nan
 
@@ -279,6 +283,29 @@ def _derive(c: Compiled, store, carry: Carry) -> None:
             store["forces_share"], store["population_share"], rel
         )
     store["air_sorties"] = air_sorties(c.loop.air, store["sortie_factor"], store["forces"])
+
+
+def _rederive_relations(c: Compiled, store, before: np.ndarray) -> None:
+    """Carry the rules' moves of ``relation_intensity`` into the drivers derived from it (support,
+    hostility, combat hostility, leverage) as the change d(rel_after) − d(rel_before), so a rule that
+    moved one of those drivers directly keeps its move."""
+    rel, rm = store["relation_intensity"], c.loop.relations
+    n_actors = store["support"].shape[1]
+    for name in ("support", "hostility"):
+        store[name] = store[name] + (
+            strongest(rel, rm, name, n_actors) - strongest(before, rm, name, n_actors)
+        )
+    if "combat" not in c.engines:
+        return
+    n_fac = store["combat_hostility"].shape[1]
+    store["combat_hostility"] = store["combat_hostility"] + (
+        combat_hostility(rel, rm, n_fac) - combat_hostility(before, rm, n_fac)
+    )
+    if c.loop.leverage is not None:
+        shares = store["forces_share"], store["population_share"]
+        store["leverage"] = store["leverage"] + (
+            c.loop.leverage.value(*shares, rel) - c.loop.leverage.value(*shares, before)
+        )
 
 
 def _apply(effect, mask, store, states) -> None:

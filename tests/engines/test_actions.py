@@ -156,3 +156,16 @@ def test_an_act_that_requires_a_driver_waits_for_it():
     _, out = act.step(state, p, {"features": np.ones((n, 1))}, 1, rng)
     assert abs(out.acted.mean() - 0.3) < 4 * np.sqrt(0.3 * 0.7 / n)
     np.testing.assert_allclose(out.prob, 0.3)
+    forced = {"features": np.zeros((n, 1)), "intervention": np.ones((n, 1))}
+    _, out = act.step(state, p, forced, 2, rng)  # do() overrides the requirement
+    assert out.acted.all() and (out.prob == 1).all()
+
+
+def test_do_does_not_repeat_a_one_off_act():
+    m = 50
+    p = make([0.1], [0], [[0.0]], [True], 1, m=m)
+    state, out = run_month(p, [0.0], m=m, intervention=np.ones((m, 1)))
+    assert out.acted.all()
+    _, again = act.step(state, p, {**features([0.0], m), "intervention": np.ones((m, 1))}, 1,
+                        MemberRNG(1, 0, m))  # fmt: skip
+    assert not again.acted.any() and (again.prob == 0).all()

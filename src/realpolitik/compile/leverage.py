@@ -5,7 +5,9 @@ gives the formula and its sources).
           + w_veto·v_i
 
 X the factions' shares of all fighters (``forces_share``), P their shares of the residents held
-(``population_share``, :func:`realpolitik.trajectory.national_shares` on residents), σ the actor's
+(``population_share``, :func:`realpolitik.trajectory.national_shares` on residents: each
+governorate's residents weighted by the share of its area the faction holds, so residents are read
+as spread evenly over a governorate), σ the actor's
 share of its faction by the ``split`` capability, S the summed intensity of its support relations
 of the counted kinds to the members of faction g ≠ its own, v the institutional veto (1/|holders|). Computed by the simulation every month after combat, so leverage
 follows the battlefield and a patron's commitment (an intervention that zeroes a support relation

@@ -23,7 +23,7 @@ willing, so ``P(act) = Π_w h_w``. A joint act's reference-class rate ``h0`` is 
 ``once`` acts are absorbing: after the first occurrence the hazard is 0. An act may ``require``
 drivers: while any of them is ≤ 0 its hazard is 0 (a reconciliation needs the rupture it ends). Interventions (``do:``, the
 ``intervention`` input, +1 / −1 / 0 per act) make an act happen that month / never / leave it to its
-hazard. What an act does (its effects) is applied by the coupled simulation, not here.
+hazard; +1 overrides an unmet requirement, but a one-off act that has happened does not happen again. What an act does (its effects) is applied by the coupled simulation, not here.
 
 Inputs (``drivers``): ``features`` (M, D), the current values of the D drivers in ``Params.drivers``
 order; ``intervention`` (M, A) optional. Each willingness row draws from its own keyed stream
@@ -161,10 +161,12 @@ def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month,
     u = rng.uniform_many([f"actions/{month}/{label}" for label in params.row_labels]).T
     unwilling = (u >= h).astype(float)
     member = params.membership
-    blocked = state.done & params.once[None, :]
-    if params.requires is not None and params.requires.any():
-        blocked = blocked | ((x[:, None, :] <= 0) & params.requires[None]).any(axis=2)
     force = np.asarray(drivers.get("intervention", np.zeros((n, len(params.actions)))))
+    done = state.done & params.once[None, :]
+    unmet = np.zeros_like(done)
+    if params.requires is not None and params.requires.any():
+        unmet = ((x[:, None, :] <= 0) & params.requires[None]).any(axis=2)
+    blocked = done | (unmet & ~(force > 0))  # do() overrides a requirement, not a done one-off act
     acted = ((batched.matmul(unwilling, member) == 0) | (force > 0)) & ~blocked & ~(force < 0)
     prob = np.where(force > 0, 1.0, np.exp(batched.matmul(np.log(h), member)))
     prob = prob * ~blocked * ~(force < 0)
