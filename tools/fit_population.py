@@ -225,6 +225,7 @@ def build(theta, form: str = CHOSEN, capacity: float = np.inf) -> pop.Params:
         season_amplitude=one(amp),
         civilian_rate=one(civ_rate),
         sohr_coverage=one(1.0),
+        killed_share=one(1.0),  # the fitted combat_losses are deaths
         non_syrian_share=one(f["non_syrian_share"]),
         abroad_other=one(0.0),
         initial=np.array(

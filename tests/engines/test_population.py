@@ -29,6 +29,7 @@ def params(m, **kw):
         season_amplitude=0.5,
         civilian_rate=1e-4,
         sohr_coverage=0.7,
+        killed_share=0.5,
         non_syrian_share=0.5,
         abroad_other=1e5,
         host_onset=0.0,
@@ -428,3 +429,16 @@ def test_stored_absorption_check_is_what_the_tool_computes():
     assert got["in_sample_identical_without"] and got["in_sample_min_openness"] == 1.0
     assert got["in_sample_returns"] == 0
     assert stored["fixed"]["host_onset"] > got["in_sample_max_region"]
+
+
+def test_combatant_deaths_are_the_documented_share_of_the_killed_share_of_the_losses():
+    """combatants = ω·k·L: with no fighting scope (no civilian deaths), the dead grow by rint(ω·k·L)
+    for every killed share k, and not at all with k = 0."""
+    m = 5
+    k = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    p = pop.Params(**{**params(m).__dict__, "killed_share": k})
+    st = pop.init_state(p, m)
+    new, _ = pop.step(st, p, drivers(m, scope=0.0, losses=8000.0)(0), 0)
+    dead = pop.STOCKS.index("dead")
+    grown = new.stocks[:, dead] - st.stocks[:, dead]
+    np.testing.assert_array_equal(grown, np.rint(0.7 * k * 8000.0).astype(np.int64))

@@ -26,7 +26,7 @@ RATES = (
     "displace", "return_rate", "return_calm", "flee", "border_open", "host_onset", "host_capacity",
     "registration", "catch_up", "lebanon_share",
     "onward", "network_elasticity", "prevalence_ref", "season_amplitude", "civilian_rate",
-    "sohr_coverage", "non_syrian_share", "abroad_other",
+    "sohr_coverage", "killed_share", "non_syrian_share", "abroad_other",
 )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ each rounded to whole persons and clipped to its source stock:
     fled       = x·F·b·A(region)·idp                idp → region (ρ registered, 1 − ρ not)
     registered = κ·unregistered                     unregistered → registered
     onward     = o·(π/π*)^β·s(m)·φ·region            region → europe (by sea)
-    civilians  = c·F·(resident + idp);  combatants = ω·L   resident → dead
+    civilians  = c·F·(resident + idp);  combatants = ω·k·L   resident → dead
 
 ``F`` is the geographic scope of fighting in populated regions: the population share of regions with
 fighting that month (Melander & Öberg 2007, *Civil Wars* 9(2): the scope of fighting, not its
@@ -19,8 +19,9 @@ openness, ``A`` host absorption (below), ``ρ``/``κ`` registration, both cut by
 refugees going to Lebanon once Lebanon stops UNHCR registration (May 2015): registration decides who
 is counted, ``A`` who crosses. ``s(m) = 1 + a·cos(2π(m − m_peak)/12)`` is sea-crossing
 seasonality, ``φ`` the input ``onward_factor`` (1 unless an act such as a returns deal changes the
-crossings). ``L`` are the fighters lost that month (input ``combat_losses``), ``ω`` the share SOHR
-documents.
+crossings). ``L`` are the fighters lost that month (input ``combat_losses``: removed from the fight,
+killed, disabled, captured or fallen with a garrison), ``k`` the share of them killed, ``ω`` the share
+of the killed that SOHR documents.
 
 The migrant network (:func:`network_multiplier`). Onward movement rises with the diaspora already
 at the destination (cumulative causation: Massey et al. 1993, *Population and Development Review*
@@ -127,6 +128,7 @@ class Params:
     season_amplitude: np.ndarray = field(metadata=MEMBER)  # a
     civilian_rate: np.ndarray = field(metadata=MEMBER)  # c, deaths per person per unit F
     sohr_coverage: np.ndarray = field(metadata=MEMBER)  # ω
+    killed_share: np.ndarray = field(metadata=MEMBER)  # k, of the fighters lost, 0–1
     non_syrian_share: np.ndarray = field(metadata=MEMBER)  # of Mediterranean sea arrivals, 0–1
     abroad_other: np.ndarray = field(
         metadata=MEMBER
@@ -220,7 +222,9 @@ def step(state: State, params: Params, drivers: Mapping[str, np.ndarray], month,
 
     displaced = _flow(p.displace * f, res)
     civ = np.minimum(np.rint(p.civilian_rate * f * (res + idp)).astype(np.int64), res - displaced)
-    comb = np.minimum(np.rint(p.sohr_coverage * losses).astype(np.int64), res - displaced - civ)
+    comb = np.minimum(
+        np.rint(p.sohr_coverage * p.killed_share * losses).astype(np.int64), res - displaced - civ
+    )
     returned = _flow(p.return_rate + p.return_calm * calm_share(f, p.scope_ref), idp)
     fled = _flow(p.flee * f * border, idp - returned)
     fled_reg = np.rint(rho * fled).astype(np.int64)

@@ -152,6 +152,9 @@ class Population(Sourced):
     season_amplitude: Quantity
     civilian_rate: Quantity
     sohr_coverage: Quantity
+    killed_share: Quantity = Field(
+        description="share of the fighters lost (removed from the fight) who are killed"
+    )
     non_syrian_share: Quantity
     abroad_other: Quantity
     season_peak: int = Field(default=8, ge=1, le=12)
@@ -179,6 +182,7 @@ _POP_BOUNDS = {
     "season_amplitude": (0, 1),
     "civilian_rate": (0, 1),
     "sohr_coverage": (0, 1),
+    "killed_share": (0, 1),
     "non_syrian_share": (0, 0.999),
     "abroad_other": (0, np.inf),
 }
