@@ -540,7 +540,9 @@ def test_a_garrison_can_be_stormed_and_a_stronger_attack_storms_it_more_often():
             siege_fall_rate=np.zeros(n), recruitment_rate=np.zeros((n, 2)),
         )  # fmt: skip
         ds = run(params, 12)
-        assert not (ds.supplied.sel(faction="b", region="r1") == 0).any()  # never cut off
+        holds_some = ds.control.sel(faction="b", region="r1") > 0
+        cut = ds.supplied.sel(faction="b", region="r1") == 0
+        assert not (cut & holds_some).any()  # its base: never cut off while it holds any of it
         held = ds.control.sel(faction="a", region="r1") > params.hold_threshold[:, None]
         return held.any("month").values.mean()
 
@@ -594,3 +596,23 @@ def test_cutting_a_corridor_cuts_the_supply_of_the_part_beyond_it():
     state, closed = combat.step(combat.init_state(params, n), params, {}, 0, MemberRNG(1, 0, n))
     assert not closed.supplied[:, 1, 3].any()
     assert np.allclose(state.effectiveness[:, 1, 3], 1 - params.supply_decay)
+
+
+def test_a_lost_base_supplies_no_more():
+    """Chain r0 – r1 – r2 – r3 – x: a's base is r0, and a holds r2 (not next to r0 or to x, which
+    only b may use). While a holds some of r0, supply runs r0 → r1 (a holds it) → r2; once b holds
+    all of r0 and r1, a's forces in r2 are cut off and their effectiveness decays."""
+    n = 10
+    structure = chain_structure(4, ["a", "b"], base=np.array([[True] + [False] * 3, [False] * 4]),
+                                access=np.array([[False], [True]]))  # fmt: skip
+    x0 = np.array([[3000, 3000, 3000, 0], [0, 0, 0, 3000]], float)
+    for holds, supplied in (
+        (np.array([[0.6, 1, 1, 0], [0.4, 0, 0, 1]], float), True),
+        (np.array([[0, 0, 1, 0], [1, 1, 0, 1]], float), False),
+    ):
+        params = synthetic(structure, n, 3, control0=np.broadcast_to(holds, (n, 2, 4)).copy(),
+                           forces0=np.broadcast_to(x0 * (holds > 0), (n, 2, 4)).copy())  # fmt: skip
+        state, out = combat.step(combat.init_state(params, n), params, {}, 0, MemberRNG(1, 0, n))
+        assert (out.supplied[:, 0, 2] == supplied).all()
+        if not supplied:
+            assert np.allclose(state.effectiveness[:, 0, 2], 1 - params.supply_decay)

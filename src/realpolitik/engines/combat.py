@@ -4,8 +4,8 @@ Arrays are member × faction × region (M, F, R); regions are governorates and s
 see :mod:`realpolitik.geo`); S external supply nodes. One call of :func:`step` is one month:
 
 1. **Supply** (graph reachability: a search per member and faction inside one compiled,
-   member-parallel kernel; :func:`supply_reach`): faction f's sources are its bases and
-   the regions next to the external supply nodes open to it; supply spreads through regions f holds
+   member-parallel kernel; :func:`supply_reach`): faction f's sources are its bases while it holds
+   any of them and the regions it holds next to the external supply nodes open to it; supply spreads through regions f holds
    (share > θ, the contract's capture threshold). A region is *supplied* if reached or next to a
    reached region. Effectiveness e ← min(1, e + recovery) if supplied, else e ← e·(1 − decay).
 2. **Air support** saturates: m = 1 + m_max·(1 − exp(−sorties/s0)).
@@ -80,7 +80,7 @@ is_site                  (R,)       bool, region is a site (can be besieged)
 parent                   (R,)       parent region index, -1 for a governorate
 guerrilla                (F,)       bool, Deitchman area fire against this faction
 static                   (F,)       bool, shares frozen, no fighting
-base                     (F, R)     bool, always-supplied regions
+base                     (F, R)     bool, home regions: supply sources while any share is held
 supply_access            (F, S)     bool, supply node open to faction
 control0                 (M, F, R)  initial shares of each region's area [0–1, sum 1 over F]
 forces0                  (M, F, R)  initial fighters [persons]
@@ -361,8 +361,9 @@ def _posture(  # pragma: no cover - compiled
                 held[f, r] = control[m, f, r] > theta[m]
         for f in range(F):
             for r in range(R):
-                passable[r] = held[f, r] or base[f, r]
-                source[r] = base[f, r] or (held[f, r] and ext[m, f, r])
+                home = base[f, r] and control[m, f, r] > 0.0  # a base supplies while any is held
+                passable[r] = held[f, r] or home
+                source[r] = home or (held[f, r] and ext[m, f, r])
             _bfs(passable, source, indptr, indices, reach, stack)
             for r in range(R):
                 sup = reach[r] or ext[m, f, r]
@@ -495,7 +496,7 @@ def _redeploy(X, garrison, supplied, control, hostile, base, population, rate, r
                 short[r] = max(need - stay[r], 0.0)
                 total += short[r]
             fill = min(1.0, pool / total) if total > 0.0 else 0.0
-            rest = pool - fill * total
+            rest = max(pool - fill * total, 0.0)  # not −ε when the pool is all used
             bsum = 0.0
             for r in range(R):
                 if supplied[m, f, r]:
