@@ -136,6 +136,25 @@ def _relative(g, x, k):
     return big_g / (1.0 + big_x)
 
 
+@njit(cache=True, inline="always", error_model="numpy")
+def _polish(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac, lu, d, k):
+    """Newton at a fixed λ until the relative residual is below 1e-14 (at most 30 steps, each
+    component's step clipped to ±10); returns the residual."""
+    _residual(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac)
+    res = _relative(g, x, k)
+    it = 0
+    while res >= 1e-14 and it < 30:
+        for i in range(k):
+            g[i] = -g[i]
+        _solve(jac, g, k, lu, d)
+        for i in range(k):
+            x[i] += min(10.0, max(-10.0, d[i]))
+        _residual(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac)
+        res = _relative(g, x, k)
+        it += 1
+    return res
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
 def trace(a_all, b_all, lam_all, rows, grid, n_newton, n_chunks):
     """Principal-branch continuation for games (n, s, s) with ``rows`` row strategies.
@@ -200,18 +219,7 @@ def trace(a_all, b_all, lam_all, rows, grid, n_newton, n_chunks):
                     jump = max(jump, abs(x[i] - x_pred[i]))
                 min_det = min(min_det, det)
             # polish at the target λ
-            _residual(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac)
-            res = _relative(g, x, k)
-            it = 0
-            while res >= 1e-14 and it < 30:
-                for i in range(k):
-                    g[i] = -g[i]
-                _solve(jac, g, k, lu, d)
-                for i in range(k):
-                    x[i] += min(10.0, max(-10.0, d[i]))
-                _residual(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac)
-                res = _relative(g, x, k)
-                it += 1
+            res = _polish(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac, lu, d, k)
             for i in range(k):
                 x_out[t, i] = x[i]
             res_out[t] = res
@@ -383,18 +391,7 @@ def arclength(a_all, b_all, lam_all, rows, h0, h_max, max_steps, n_chunks):
             if not done:
                 res_out[m] = np.inf
                 continue
-            _residual(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac)
-            res = _relative(g, x, k)
-            it = 0
-            while res >= 1e-14 and it < 30:
-                for i in range(k):
-                    g[i] = -g[i]
-                _solve(jac, g, k, lu, d)
-                for i in range(k):
-                    x[i] += min(10.0, max(-10.0, d[i]))
-                _residual(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac)
-                res = _relative(g, x, k)
-                it += 1
+            res = _polish(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac, lu, d, k)
             for i in range(k):
                 x_out[m, i] = x[i]
             res_out[m] = res
