@@ -623,6 +623,57 @@ def demo(
               "numeric: the ensemble's median and 5–95 % range.")  # fmt: skip
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="the port")] = 8000,
+    store: StoreOpt = None,
+    scenarios: Annotated[
+        list[Path] | None,
+        typer.Option("--scenarios", help="a folder of scenarios (repeatable; default: scenarios/)"),
+    ] = None,
+    max_members: Annotated[
+        int, typer.Option(min=1, help="the largest run the server starts")
+    ] = 10_000,
+    max_concurrent_runs: Annotated[
+        int, typer.Option(min=1, max=64, help="runs at once (more are refused: 429)")
+    ] = 2,
+    workers: Workers = None,
+):
+    """The dashboard and JSON API (FastAPI): browse scenarios and runs, start runs on the server's
+    worker pool with live progress, read reports, compare runs. The server holds its store: a CLI
+    run against it is refused while it runs. API docs at /docs."""
+    import uvicorn
+
+    from .ensemble import check_workers
+    from .web.app import Settings, create_app
+    from .web.catalogue import default_folders
+
+    folders = scenarios or default_folders()
+    problems = [Problem("<arguments>", None, None, "--scenarios", "not a folder", str(f))
+                for f in folders if not f.is_dir()]  # fmt: skip
+    if not folders:
+        problems.append(Problem("<arguments>", None, None, "--scenarios", "no scenarios folder "
+                                "here: give one with --scenarios DIR"))  # fmt: skip
+    try:
+        check_workers(workers)
+        with _store(store).connect(write=True):  # free, of this schema (created if new)
+            pass
+    except ScenarioError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        _fail(ScenarioError(problems))
+    url = f"http://{host}:{port}"
+    settings = Settings(store=store, scenarios=folders, max_members=max_members,
+                        max_concurrent_runs=max_concurrent_runs, workers=workers, url=url)  # fmt: skip
+    err.print(f"realpolitik serve: {url}/ (API docs {url}/docs); store {_store(store).path}; "
+              "Ctrl-C stops it", soft_wrap=True)  # fmt: skip
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    except ScenarioError as exc:
+        _fail(exc)
+
+
 # --- scores (issue 13): score, backtest, ablate --------------------------------------------------
 
 Outcomes = Annotated[

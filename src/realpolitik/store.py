@@ -406,6 +406,14 @@ class Store:
             ).fetchall()  # fmt: skip
         return [Chunk(int(a), int(b), self.folder / f, s) for a, b, f, s in rows]
 
+    def stored(self) -> dict[str, int]:
+        """{run id: members stored} for every run with a chunk (one query)."""
+        with self.connect() as con:
+            rows = [] if con is None else con.execute(
+                "SELECT run, sum(count) FROM chunks GROUP BY run"
+            ).fetchall()  # fmt: skip
+        return {r: int(n) for r, n in rows}
+
     def add_chunk(self, run_id: str, first: int, count: int, data: bytes) -> Chunk:
         """Write a chunk's file (temporary name, fsync, rename, fsync the folder), then register it
         in one transaction."""
