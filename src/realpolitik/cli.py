@@ -530,6 +530,43 @@ def compare(
 
 
 @app.command()
+def sensitivity(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="a stored run's id")],
+    question: Annotated[str, typer.Option("--question", help="the question id")],
+    questions: Questions = Path("data/questions/questions-syria-2015.yaml"),
+    top: Annotated[int, typer.Option("--top", help="rows of the table")] = 15,
+    morris: Annotated[
+        bool, typer.Option("--morris", help="also Morris screening by section (extra runs)")
+    ] = False,
+    trajectories: Annotated[int, typer.Option(help="Morris trajectories")] = 10,
+    morris_members: Annotated[
+        int, typer.Option("--morris-members", help="members per Morris design point")
+    ] = 20,
+    format: TableOrJson = "table",  # noqa: A002
+    workers: Workers = None,
+    store: StoreOpt = None,
+):
+    """Which uncertain inputs drive a question's forecast: PAWN and Borgonovo's δ on the run's own
+    members (no extra runs), against the noise floor of dummy inputs; --morris adds screening."""
+    from .report import sensitivity as view
+    from .sensitivity import of_run
+
+    if format not in ("table", "json"):
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--format", "unknown format",
+                                     format, ("table", "json"))]))  # fmt: skip
+    r = _open_run(run_id, store)
+    try:
+        result = of_run(r, question, questions, morris=morris, trajectories=trajectories,
+                        morris_members=morris_members, workers=workers)  # fmt: skip
+    except ScenarioError as exc:
+        _fail(exc)
+    if format == "json":
+        print(json.dumps(result.as_dict(top=top)))
+    else:
+        view.table(result, out, top)
+
+
+@app.command()
 def explain(
     scenario: FileArg,
     questions: Questions = Path("data/questions/questions-syria-2015.yaml"),
