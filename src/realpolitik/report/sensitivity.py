@@ -22,7 +22,9 @@ def table(result, console: Console, top: int = 15) -> None:
     for col, justify in (("input", "left"), ("section", "left"), ("PAWN", "right"),
                          ("PAWN max", "right"), ("δ", "right"), ("δ 90 %", "right"),
                          ("driver", "center")):  # fmt: skip
-        out.add_column(col, justify=justify, overflow="fold")
+        out.add_column(
+            col, justify=justify, overflow="fold", min_width=40 if col == "input" else None
+        )
     for name, r in t.iterrows():
         ci = ("–" if not math.isfinite(r["delta_low"])
               else f"[{_f(r['delta_low'])}, {_f(r['delta_high'])}]")  # fmt: skip
