@@ -530,6 +530,94 @@ def compare(
 
 
 @app.command()
+def sensitivity(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="a stored run's id")],
+    question: Annotated[str, typer.Option("--question", help="the question id")],
+    questions: Questions = Path("data/questions/questions-syria-2015.yaml"),
+    top: Annotated[int, typer.Option("--top", help="rows of the table")] = 15,
+    morris: Annotated[
+        bool, typer.Option("--morris", help="also Morris screening by section (extra runs)")
+    ] = False,
+    trajectories: Annotated[int, typer.Option(help="Morris trajectories")] = 10,
+    morris_members: Annotated[
+        int, typer.Option("--morris-members", help="members per Morris design point")
+    ] = 20,
+    format: TableOrJson = "table",  # noqa: A002
+    workers: Workers = None,
+    store: StoreOpt = None,
+):
+    """Which uncertain inputs drive a question's forecast: PAWN and Borgonovo's δ on the run's own
+    members (no extra runs), against the noise floor of dummy inputs; --morris adds screening."""
+    from .report import sensitivity as view
+    from .sensitivity import of_run
+
+    if format not in ("table", "json"):
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--format", "unknown format",
+                                     format, ("table", "json"))]))  # fmt: skip
+    r = _open_run(run_id, store)
+    try:
+        result = of_run(r, question, questions, morris=morris, trajectories=trajectories,
+                        morris_members=morris_members, workers=workers)  # fmt: skip
+    except ScenarioError as exc:
+        _fail(exc)
+    if format == "json":
+        print(json.dumps(result.as_dict(top=top)))
+    else:
+        view.table(result, out, top)
+
+
+@app.command()
+def report(
+    source: Annotated[
+        str, typer.Argument(metavar="RUN_OR_SCENARIO", help="a stored run's id, or a scenario file")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")] = Path(
+        "report.html"
+    ),
+    members: Annotated[
+        int, typer.Option("--members", "-n", help="ensemble members (a scenario only)")
+    ] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="the root seed (a scenario only)")] = 1,
+    counterfactual: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--counterfactual",
+            "-c",
+            help="counterfactuals to run beside a scenario "
+            "(repeatable; default: every one of the scenario's)",
+        ),
+    ] = None,  # fmt: skip
+    questions: Questions = Path("data/questions/questions-syria-2015.yaml"),
+    store: StoreOpt = None,
+):
+    """One self-contained offline HTML report of a run (or of a scenario, run first into the store
+    with its counterfactuals): the scenario, the map, fan charts, bargaining, alignment, choices,
+    forecasts, scores, counterfactuals and the drivers of each forecast."""
+    from .api import check_members
+    from .report.html import write_report
+
+    if not output.parent.is_dir():
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--output",
+                                     "the folder does not exist", str(output.parent))]))  # fmt: skip
+    try:
+        check_members(members)
+        cfs = counterfactual or None
+        if _is_scenario(source):
+            doc = _load_doc(Path(source))
+            runs = 1 + (len(cfs) if cfs is not None else len(doc.scenario.counterfactuals))
+            with _progress(members * runs) as advance:
+                path = write_report(source, output, store=store, members=members, seed=seed,
+                                    progress=advance, questions=questions,
+                                    counterfactuals=cfs)  # fmt: skip
+        else:
+            path = write_report(source, output, store=store, questions=questions,
+                                counterfactuals=cfs)  # fmt: skip
+    except ScenarioError as exc:
+        _fail(exc)
+    out.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command()
 def explain(
     scenario: FileArg,
     questions: Questions = Path("data/questions/questions-syria-2015.yaml"),
