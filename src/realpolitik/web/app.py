@@ -188,14 +188,22 @@ class Views:
         return self.compares[(a, b)]
 
 
-def _report(store: Store, row: dict, locks: dict, guard: threading.Lock) -> Path:
-    """The run's HTML report, written once into the store's folder (beside its chunks)."""
+def _report(store: Store, row: dict, rows: list[dict], locks: dict, guard: threading.Lock) -> Path:
+    """The run's HTML report, written once into the store's folder (beside its chunks). A base
+    run's report shows the finished counterfactual runs of its scenario and seed, so the file is
+    keyed by them: a counterfactual run finished later gives a new report."""
+    import hashlib
+
     try:
         from ..report.html import write_report
     except ImportError:
         raise HTTPException(503, "this build of realpolitik has no HTML report "
                             "(realpolitik.report.html)") from None  # fmt: skip
-    out = store.run_dir(row["id"]) / "report.html"
+    cfs = sorted(r["id"] for r in rows if not row["counterfactual"] and r["counterfactual"]
+                 and r["status"] == "done" and r["scenario_id"] == row["scenario_id"]
+                 and r["seed"] == row["seed"])  # fmt: skip
+    key = hashlib.sha256(" ".join(cfs).encode()).hexdigest()[:8]
+    out = store.run_dir(row["id"]) / f"report-{key}.html"
     with guard:
         lock = locks.setdefault(row["id"], threading.Lock())
     with lock:
@@ -362,7 +370,8 @@ def create_app(settings: Settings | None = None) -> FastAPIOffline:
     def report(run_id: Annotated[str, PathParam(pattern=RUN_ID)]):
         """The run's HTML report (written on first request, then served from the store's folder)."""
         row = state["views"].finished(run_id)
-        out = _report(state["store"], row, state["locks"], state["guard"])
+        rows = state["views"].runs()[0]
+        out = _report(state["store"], row, rows, state["locks"], state["guard"])
         return FileResponse(out, media_type="text/html")
 
     return app
