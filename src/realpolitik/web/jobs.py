@@ -171,8 +171,11 @@ class Jobs:
             job.done += k
             self._bump()
 
+        # a quarter of the usual chunk for small runs, so that the progress bar moves (a run's
+        # result does not depend on its chunks)
+        chunk = max(1, min(ensemble.DEFAULT_CHUNK, -(-job.members // (4 * self.workers))))
         try:
-            run(doc, job.members, job.seed, job.counterfactual, backend=self.pool,
+            run(doc, job.members, job.seed, job.counterfactual, backend=self.pool, chunk=chunk,
                 store=self.store, on_start=on_start, progress=progress)  # fmt: skip
             job.state = "done"
         except ScenarioError as exc:
