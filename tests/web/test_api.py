@@ -79,6 +79,7 @@ def test_a_run_of_a_path_is_refused_with_422(server, scenario):
     r = client.post("/api/runs", json={"scenario": scenario, "members": 2})
     assert r.status_code == 422, r.text
     assert r.json()["detail"][0]["loc"] == ["body", "scenario"]
+    assert "by id" in reason(r) or "unknown scenario" in reason(r)
 
 
 @pytest.mark.parametrize(

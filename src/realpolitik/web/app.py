@@ -27,7 +27,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingRes
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from .. import __version__
 from ..api import max_members
@@ -54,14 +54,24 @@ class Settings:
     url: str = ""  # where the server listens (named in the store's holder note)
 
 
+def _an_id(value: str | None) -> str | None:
+    if value is not None and not Catalogue.valid_name(value):
+        raise ValueError("not an id: scenarios and counterfactuals are named by id (GET "
+                         "/api/scenarios), never by a path")  # fmt: skip
+    return value
+
+
+Id = Annotated[str, AfterValidator(_an_id), WithJsonSchema({"type": "string", "pattern": NAME})]
+
+
 class RunRequest(BaseModel):
     """A run to start: a scenario of the catalogue by id, and how to run it."""
 
     model_config = ConfigDict(extra="forbid")
-    scenario: str = Field(pattern=NAME, description="a scenario id (GET /api/scenarios)")
+    scenario: Id = Field(description="a scenario id (GET /api/scenarios)")
     members: int = Field(200, ge=1, description="ensemble members (at most the server's limit)")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="the root seed")
-    counterfactual: str | None = Field(None, pattern=NAME, description="a counterfactual id")
+    counterfactual: Id | None = Field(None, description="a counterfactual id of the scenario")
 
 
 class JobOut(BaseModel):
