@@ -120,7 +120,6 @@ class Jobs:
         self.jobs: dict[str, Job] = {}
         self.version = 0
         self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
 
     @property
     def workers(self) -> int:
@@ -136,9 +135,8 @@ class Jobs:
         return False
 
     def _bump(self) -> None:
-        with self._changed:
+        with self._lock:
             self.version += 1
-            self._changed.notify_all()
 
     def active(self) -> int:
         return sum(j.state in ACTIVE for j in self.jobs.values())
@@ -184,9 +182,3 @@ class Jobs:
             job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
         job.finished = time.time()
         self._bump()
-
-    def wait(self, version: int, timeout: float) -> int:
-        """Block until :attr:`version` passes ``version`` (or the timeout); the version now."""
-        with self._changed:
-            self._changed.wait_for(lambda: self.version != version, timeout)
-            return self.version
