@@ -46,14 +46,15 @@ def table(columns, rows, caption: str = "") -> dict:
 def levels(s) -> dict:
     """The scenario at its three levels: actors, their kind and faction, what they want (their
     description and their stances on the issues)."""
-    from ..scenario.quantities import describe
+    from ..scenario.quantities import central
 
     faction_of = s.faction_of()
     stances: dict[str, list[str]] = {}
     for issue in s.issues:
         for actor, st in issue.positions.items():
+            sal = f", salience {central(st.salience):.2f}" if st.salience is not None else ""
             stances.setdefault(actor, []).append(
-                f"{issue.name or issue.id}: {describe(st.position)} (salience {describe(st.salience)})"
+                f"{issue.name or issue.id}: {central(st.position):.0f}{sal}"
             )
     strategies = s.strategies()
     tables = []
@@ -62,7 +63,7 @@ def levels(s) -> dict:
                  "; ".join(stances.get(a.id, [])) or "–", ", ".join(strategies.get(a.id, [])) or "–")
                 for a in s.actors if a.level == level]  # fmt: skip
         tables.append(table(("actor", "kind", "faction", "motive (as the analysis states it)",
-                             "stances (0–100 on each issue's scale)", "courses of action"),
+                             "stances (central position 0–100 on each issue's scale)", "courses of action"),
                             rows, f"{level} level"))  # fmt: skip
     issues = [(i.name or i.id, f"0 = {i.scale.low}; 100 = {i.scale.high}" if i.scale else "0–100",
                ", ".join(i.veto_players) or "–") for i in s.issues]  # fmt: skip
