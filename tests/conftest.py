@@ -48,3 +48,37 @@ def flagship_runs(tmp_path_factory):
     base = rp.run(doc, 40, 3, workers=1, store=st)
     cf = rp.run(doc, 40, 3, "no-russian-intervention", workers=1, store=st)
     return st, base, cf
+
+
+CHROMIUM = (
+    "/usr/bin/chromium"  # Debian's, which the Makefile installs (Playwright cannot fetch one)
+)
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots of the browser tests (gitignored)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches Debian's Chromium (Playwright cannot download a browser here)."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM}
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A page whose context aborts every request not to a ``file:`` URL and records it:
+    (page, recorded URLs, page errors)."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    requests: list[str] = []
+    errors: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith("file:"):
+            r.continue_()
+        else:
+            requests.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page, requests, errors
+    context.close()

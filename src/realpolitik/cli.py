@@ -675,6 +675,10 @@ def _questions(path: Path, doc) -> list:
     return qs
 
 
+DEMO_STORE = Path(".realpolitik-demo/runs.duckdb")
+DEMO_COUNTERFACTUAL = "no-russian-intervention"
+
+
 @app.command()
 def demo(
     scenario: Annotated[Path, typer.Option(help="the flagship scenario")] = Path(
@@ -685,30 +689,57 @@ def demo(
     ),
     members: Members = 1000,
     seed: Seed = 2015,
+    report: Annotated[Path, typer.Option("--report", help="where to write the HTML report")] = Path(
+        "realpolitik-demo-report.html"
+    ),
+    workers: Workers = None,
 ):
     """What `make demo` shows: the flagship validated and linted, then simulated (every engine
-    coupled) and what the ensemble says at each level, with ranges."""
-    from .api import answer
+    coupled) and what the ensemble says at each level, with ranges; ends by writing the HTML report
+    (with the no-Russian-intervention counterfactual on the same seed) and printing its path. The
+    runs go to a fresh store in .realpolitik-demo/."""
+    import shutil
+
     from .report import forecasts as view
     from .report.briefing import print_lint, state_summary, summary
+    from .report.html import write_report
+    from .runs import run as start
     from .scenario.provenance import lint as run_lint
 
     doc = _load_doc(scenario)
     summary(doc.scenario, out)
-    report = run_lint(doc)
-    print_lint(report, out, verbose=False)
-    if not report.ok:
-        _fail(ScenarioError(report.problems))
+    lint_report = run_lint(doc)
+    print_lint(lint_report, out, verbose=False)
+    if not lint_report.ok:
+        _fail(ScenarioError(lint_report.problems))
     n = _check_questions(questions, doc)
     out.print(
         f"[green]ok[/green] {n} forecast questions; every id exists and is owned by a mechanism"
     )
+    if not report.parent.is_dir():
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--report",
+                                     "the folder does not exist", str(report.parent))]))  # fmt: skip
+    shutil.rmtree(DEMO_STORE.parent, ignore_errors=True)  # the demo's own store, fresh each time
+    DEMO_STORE.parent.mkdir(parents=True)
+    st = _store(DEMO_STORE)
     out.rule(f"The coupled simulation: {members} members, seed {seed}")
-    ds = _simulate(doc, members, seed, None)
-    state_summary(ds, out)
-    view.table([answer(q, ds) for q in _questions(questions, doc)], out, "The questions")
-    out.print("p: (k + ½)/(n + 1) of n members, [90 % interval of that Monte Carlo estimate]; "
-              "numeric: the ensemble's median and 5–95 % range.")  # fmt: skip
+    try:
+        with _progress(members) as advance:
+            base = start(doc, members, seed, workers=workers, store=st, progress=advance)
+        ds = base.dataset()
+        state_summary(ds, out)
+        view.table(base.forecast(_questions(questions, doc)), out, "The questions")
+        out.print("p: (k + ½)/(n + 1) of n members, [90 % interval of that Monte Carlo estimate]; "
+                  "numeric: the ensemble's median and 5–95 % range.")  # fmt: skip
+        out.rule(f"The report (with the counterfactual {DEMO_COUNTERFACTUAL}, same seed)")
+        with _progress(members, f"simulating {DEMO_COUNTERFACTUAL}") as advance:
+            start(doc, members, seed, DEMO_COUNTERFACTUAL, workers=workers, store=st,
+                  progress=advance)  # fmt: skip
+        path = write_report(base.id, report, store=st, questions=questions)
+    except ScenarioError as exc:
+        _fail(exc)
+    out.print(f"runs in {st.path} (browse them: realpolitik runs --store {st.path})")
+    out.print(f"wrote the report: {path.resolve()}", soft_wrap=True)
 
 
 @app.command()

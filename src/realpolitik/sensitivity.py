@@ -70,23 +70,37 @@ DUMMY = "(dummy {k})"
 # --- the estimators ---------------------------------------------------------------------------------
 
 
-def pawn(X: np.ndarray, Y: np.ndarray, S: int = SLIDES) -> dict[str, np.ndarray]:
-    """PAWN indices of every column of ``X`` (N, D) for output ``Y`` (N,): ``minimum``, ``mean``,
-    ``median``, ``maximum``, ``CV``, ``stdev`` over the S slides — the numbers of
-    ``SALib.analyze.pawn.analyze(problem, X, Y, S)``, computed at once: slide s of input d holds
-    the members with q_s ≤ x < q_{s+1} (q: the input's sample quantiles at 0, 1/S, …, 1; a slide
-    with no member is skipped), and KS = max_y |F_s(y) − F(y)| over the output's values."""
-    X, Y = np.asarray(X, float), np.asarray(Y, float)
+def slides(X: np.ndarray, S: int = SLIDES) -> np.ndarray:
+    """(D, N) slide of each member for each column of ``X`` (N, D): slide s holds the members with
+    q_s ≤ x < q_{s+1} (q: the column's sample quantiles at 0, 1/S, …, 1, as SALib takes them); S
+    marks a member in no slide (the maximum, NaN). The same for every output: computed once."""
+    X = np.asarray(X, float)
     n, d = X.shape
     step = 1 / S
     seq = np.arange(0, 1 + step, step)  # SALib's quantile levels, floating point included
-    q = np.nanquantile(X, seq, axis=0)  # (S + 1, D)
+    quantile = np.nanquantile if np.isnan(X).any() else np.quantile  # equal without NaN, faster
+    q = quantile(X, seq, axis=0)  # (S + 1, D)
     slide = np.empty((d, n), np.int64)
     for j in range(d):
         s = np.searchsorted(q[:, j], X[:, j], side="right") - 1
         ok = (s >= 0) & (s < S)
         ok[ok] &= X[ok, j] < q[s[ok] + 1, j]
-        slide[j] = np.where(ok, s, S)  # S: in no slide (the maximum, NaN)
+        slide[j] = np.where(ok, s, S)
+    return slide
+
+
+def pawn(
+    X: np.ndarray | None, Y: np.ndarray, S: int = SLIDES, slide: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """PAWN indices of every column of ``X`` (N, D) for output ``Y`` (N,): ``minimum``, ``mean``,
+    ``median``, ``maximum``, ``CV``, ``stdev`` over the S slides — the numbers of
+    ``SALib.analyze.pawn.analyze(problem, X, Y, S)``, computed at once: in each slide
+    (:func:`slides`; given as ``slide`` when already computed, a slide with no member skipped),
+    KS = max_y |F_s(y) − F(y)| over the output's values."""
+    Y = np.asarray(Y, float)
+    if slide is None:
+        slide = slides(X, S)
+    d, n = slide.shape
     values, y_index = np.unique(Y, return_inverse=True)
     k = values.size
     cell = (np.arange(d)[:, None] * (S + 1) + slide) * k + y_index[None, :]
@@ -308,54 +322,76 @@ def dummies(seed: int, n: int, count: int = DUMMIES) -> dict[str, np.ndarray]:
             for k in range(count)}  # fmt: skip
 
 
+@dataclass
+class Design:
+    """A run's inputs arranged once for many questions: the varying inputs and the dummies as the
+    columns of ``X``, and their PAWN slides."""
+
+    names: list[str]
+    X: np.ndarray
+    varying: int  # the first ``varying`` columns are real inputs, the rest dummies
+    constant: int
+    slide: np.ndarray
+
+    @classmethod
+    def of(cls, inputs: dict[str, np.ndarray], seed: int) -> Design:
+        n = len(next(iter(inputs.values())))
+        varying = {k: np.asarray(v, float) for k, v in inputs.items() if np.ptp(v) > 0}
+        noise = dummies(seed, n)
+        X = np.column_stack([*varying.values(), *noise.values()])
+        return cls([*varying, *noise], X, len(varying), len(inputs) - len(varying), slides(X))
+
+
 def analyze(
-    inputs: dict[str, np.ndarray],
+    inputs: dict[str, np.ndarray] | Design,
     y: np.ndarray,
     question,
     seed: int,
     delta_top: int = DELTA_TOP,
     resamples: int = RESAMPLES,
+    delta: bool = True,
 ) -> Sensitivity:
-    """PAWN and δ of every varying input (and the dummies) for a question's per-member outcomes."""
+    """PAWN and δ of every varying input (and the dummies) for a question's per-member outcomes
+    (``inputs``: {key: (N,) draws}, or a :class:`Design` of them shared by many questions; without
+    ``delta``, PAWN alone)."""
     from .questions.schema import is_numeric
 
     numeric = is_numeric(question.query)
     y = np.asarray(y, float)
     n = y.size
-    varying = {k: np.asarray(v, float) for k, v in inputs.items() if np.ptp(v) > 0}
-    constant = len(inputs) - len(varying)
-    noise = dummies(seed, n)
-    names = [*varying, *noise]
-    X = np.column_stack([*varying.values(), *noise.values()])
+    design = inputs if isinstance(inputs, Design) else Design.of(inputs, seed)
+    names, X = design.names, design.X
+    real = set(names[: design.varying])
     table = pd.DataFrame(index=pd.Index(names, name="input"))
-    table["section"] = [section(k) if k in varying else "dummy" for k in names]
+    table["section"] = [section(k) if k in real else "dummy" for k in names]
     notes = []
     if np.ptp(y) == 0:
         notes.append("every member resolves the same way: no input moves it in this ensemble")
         p = dict.fromkeys(("median", "maximum"), np.zeros(len(names)))
     else:
-        p = pawn(X, y)
+        p = pawn(None, y, slide=design.slide)
     table["pawn"], table["pawn_max"] = p["median"], p["maximum"]
     table["delta"] = table["delta_low"] = table["delta_high"] = np.nan
-    if np.ptp(y) > 0 and not numeric:
+    if delta and np.ptp(y) > 0 and not numeric:
         d, lo, hi = delta_binary(X, y, seed, question.id, resamples)
         table["delta"], table["delta_low"], table["delta_high"] = d, lo, hi
-    elif np.ptp(y) > 0 and delta_top > 0:
-        real = table.loc[list(varying)].sort_values("pawn", ascending=False).index[:delta_top]
-        pick = [*real, DUMMY.format(k=0)]
+    elif delta and np.ptp(y) > 0 and delta_top > 0:
+        top = table.iloc[: design.varying].sort_values("pawn", ascending=False).index[:delta_top]
+        pick = [*top, DUMMY.format(k=0)]
         cols = [names.index(k) for k in pick]
         d, lo, hi = delta_numeric(X[:, cols], y, pick, seed, question.id, resamples)
         table.loc[pick, "delta"], table.loc[pick, "delta_low"], table.loc[pick, "delta_high"] = (
             d, lo, hi,
         )  # fmt: skip
-        notes.append(f"δ by SALib's kernel estimator for the {len(real)} inputs with the largest "
+        notes.append(f"δ by SALib's kernel estimator for the {len(top)} inputs with the largest "
                      "PAWN index and one dummy")  # fmt: skip
     is_dummy = table["section"] == "dummy"
     floor = {k: float(table.loc[is_dummy, k].max()) if table.loc[is_dummy, k].notna().any()
              else float("nan") for k in ("pawn", "delta")}  # fmt: skip
     table["driver"] = (~is_dummy) & (table["pawn"] > floor["pawn"])
     table = table.sort_values(["pawn", "delta"], ascending=False, kind="stable")
-    return Sensitivity(question.id, question.text, numeric, n, table, floor, constant, notes=notes)
+    return Sensitivity(question.id, question.text, numeric, n, table, floor, design.constant,
+                       notes=notes)  # fmt: skip
 
 
 # --- a stored run -----------------------------------------------------------------------------------
@@ -366,9 +402,10 @@ def _problem(field: str, message: str, value=None, options=()) -> ScenarioError:
                                   None if value is None else str(value), tuple(options))])  # fmt: skip
 
 
-def run_inputs(run) -> tuple[object, dict[str, np.ndarray]]:
+def run_inputs(run, doc=None) -> tuple[object, dict[str, np.ndarray]]:
     """(the run's :class:`realpolitik.ensemble.Job`, its members' inputs), reproduced from the
-    scenario file the run was made from, which must still hash to the run's scenario hash."""
+    scenario file the run was made from (or ``doc``, that file already loaded), which must still
+    hash to the run's scenario hash."""
     from .api import load
     from .compile import scenario_hash
     from .compile.inputs import sampled_inputs
@@ -378,7 +415,7 @@ def run_inputs(run) -> tuple[object, dict[str, np.ndarray]]:
     if not info.scenario_path:
         raise _problem("run id", "the run records no scenario file, so its inputs cannot be "
                        "reproduced", run.id)  # fmt: skip
-    the_job = job(load(info.scenario_path), info.seed, info.counterfactual or None)
+    the_job = job(doc or load(info.scenario_path), info.seed, info.counterfactual or None)
     if scenario_hash(the_job.target) != info.scenario_hash:
         raise _problem("run id", f"{info.scenario_path} changed since the run was made (its hash "
                        "differs), so the run's sampled inputs cannot be reproduced", run.id)  # fmt: skip

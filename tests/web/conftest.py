@@ -1,5 +1,6 @@
-"""Fixtures of the server's tests: Debian's Chromium for pytest-playwright, a live server in a
-subprocess on a free port of 127.0.0.1 with a temporary store, and the screenshot folder."""
+"""Fixtures of the server's tests: a live server in a subprocess on a free port of 127.0.0.1 with a
+temporary store, and the screenshot folder (Debian's Chromium: ``browser_type_launch_args`` in
+tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,25 +15,16 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """pytest-playwright's launch arguments with Debian's Chromium (Playwright cannot download
-    a browser of its own here); the browser tests are skipped without it."""
-    if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM} (make test installs it)")
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM)}
+from ..conftest import ARTIFACTS, ROOT
 
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """Where the browser tests save their screenshots (tests/artifacts/, ignored by git)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS
+    """Where the server's browser tests save their screenshots (test-artifacts/serve/, ignored by
+    git)."""
+    folder = ARTIFACTS / "serve"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _free_port() -> int:

@@ -1,7 +1,7 @@
 """The dashboard in Chromium against a live server: start a small run and watch its progress bar
 complete, open its report (every region on the map; the month slider changes the map), start a
 counterfactual on the same seed and compare the two runs; nothing is fetched from anywhere but the
-server. Screenshots go to tests/artifacts/."""
+server. Screenshots go to test-artifacts/serve/."""
 
 from __future__ import annotations
 

@@ -88,7 +88,7 @@ def heatmap(months, rows: Sequence[str], z: np.ndarray, title: str, zlabel: str)
     """Rows × months (z in [0, 1])."""
     return {
         "data": [{"type": "heatmap", "x": list(months), "y": list(rows), "z": z,
-                  "zmin": 0, "zmax": 1, "colorscale": "Blues",
+                  "zmin": 0, "zmax": 1, "colorscale": "Blues", "reversescale": True,
                   "colorbar": {"title": {"text": zlabel}}}],  # fmt: skip
         "layout": layout(title, "", height=max(300, 18 * len(rows) + 120),
                          margin={"l": 280, "r": 20, "t": 40, "b": 40}, hovermode="closest"),

@@ -30,6 +30,7 @@ from . import sections
 ROOT = Path(__file__).resolve().parents[3]
 QUESTIONS = "questions-syria-2015.yaml"
 OUTCOMES = "outcomes-dev.yaml"
+LAST_TIMINGS: dict[str, float] = {}  # seconds per step of the last write_report (bench/report.py)
 
 
 def data_file(name: str) -> Path | None:
@@ -120,16 +121,21 @@ def write_report(
     t0 = time.perf_counter()
     st = store if isinstance(store, Store) else Store(store)
     base, doc, cfs = resolve_source(str(source), st, members, seed, progress, counterfactuals)
+    t1 = time.perf_counter()
     qpath = questions or data_file(QUESTIONS)
     opath = outcomes if outcomes is not None else data_file(OUTCOMES)
     ctx = sections.build(base, doc, cfs, qpath, opath, drivers=drivers)
     ctx["generated"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     ctx["seconds"] = time.perf_counter() - t0
+    t2 = time.perf_counter()
     html = render(ctx)
     out = Path(out)
     tmp = out.with_name(out.name + ".part")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, out)
+    LAST_TIMINGS.clear()
+    LAST_TIMINGS.update({"source (run or load the scenario)": t1 - t0, **ctx["timings"],
+                         "render and write": time.perf_counter() - t2})  # fmt: skip
     return out
 
 

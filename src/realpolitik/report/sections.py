@@ -8,6 +8,7 @@ baselines), :func:`realpolitik.runs.compare` (counterfactuals), :mod:`realpoliti
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,6 @@ from .mapview import map_figure
 
 ALIGNMENT_ACTORS = ("iraq", "egypt", "turkey")
 TOP_DRIVERS = 8
-DRIVER_RESAMPLES = 20
 
 
 def _num(x, digits: int = 3) -> str:
@@ -46,14 +46,15 @@ def table(columns, rows, caption: str = "") -> dict:
 def levels(s) -> dict:
     """The scenario at its three levels: actors, their kind and faction, what they want (their
     description and their stances on the issues)."""
-    from ..scenario.quantities import describe
+    from ..scenario.quantities import central
 
     faction_of = s.faction_of()
     stances: dict[str, list[str]] = {}
     for issue in s.issues:
         for actor, st in issue.positions.items():
+            sal = f", salience {central(st.salience):.2f}" if st.salience is not None else ""
             stances.setdefault(actor, []).append(
-                f"{issue.name or issue.id}: {describe(st.position)} (salience {describe(st.salience)})"
+                f"{issue.name or issue.id}: {central(st.position):.0f}{sal}"
             )
     strategies = s.strategies()
     tables = []
@@ -62,7 +63,7 @@ def levels(s) -> dict:
                  "; ".join(stances.get(a.id, [])) or "–", ", ".join(strategies.get(a.id, [])) or "–")
                 for a in s.actors if a.level == level]  # fmt: skip
         tables.append(table(("actor", "kind", "faction", "motive (as the analysis states it)",
-                             "stances (0–100 on each issue's scale)", "courses of action"),
+                             "stances (central position 0–100 on each issue's scale)", "courses of action"),
                             rows, f"{level} level"))  # fmt: skip
     issues = [(i.name or i.id, f"0 = {i.scale.low}; 100 = {i.scale.high}" if i.scale else "0–100",
                ", ".join(i.veto_players) or "–") for i in s.issues]  # fmt: skip
@@ -379,7 +380,7 @@ def scores(doc, ds, qs, outcomes: dict, run) -> dict:
     )  # fmt: skip
 
 
-def counterfactuals(base, cfs, qs) -> dict:
+def counterfactuals(base, cfs, qs, x: dict | None = None) -> dict:
     from ..runs import compare
 
     if not cfs:
@@ -392,7 +393,7 @@ def counterfactuals(base, cfs, qs) -> dict:
         )  # fmt: skip
     tables, groups, labels = [], {}, [q.id for q in qs if not _numeric(q)]
     for cf in cfs:
-        diffs = compare(cf, base, qs)
+        diffs = compare(cf, base, qs, x)
         name = cf.info.counterfactual
         rows = [(d.question, _num(d.a), _num(d.b), _num(d.mean), f"[{_num(d.low)}, {_num(d.high)}]")
                 for d in diffs]  # fmt: skip
@@ -424,17 +425,18 @@ def _numeric(q) -> bool:
     return is_numeric(q.query)
 
 
-def sensitivity_panel(run, qs, x: dict) -> dict:
+def sensitivity_panel(run, qs, x: dict, doc=None) -> dict:
     from .. import sensitivity as sa
 
     try:
-        _, inputs = sa.run_inputs(run)
+        _, inputs = sa.run_inputs(run, doc)
     except ScenarioError as exc:
         return section("drivers", "What drives each forecast", str(exc.problems[0].message), "",
                        notes=[str(exc.problems[0])])  # fmt: skip
     seed, panels, rows = run.info.seed, [], []
+    design = sa.Design.of(inputs, seed)
     for q in qs:
-        r = sa.analyze(inputs, x[q.id], q, seed, delta_top=0, resamples=DRIVER_RESAMPLES)
+        r = sa.analyze(design, x[q.id], q, seed, delta=False)
         t = r.to_df()
         top = t[t["section"] != "dummy"].head(TOP_DRIVERS)
         if r.notes and np.ptp(np.asarray(x[q.id], float)) == 0:
@@ -472,35 +474,50 @@ def build(base, doc, cfs, qpath: Path | None, opath: Path | None, drivers: bool 
 
     s = doc.scenario
     info = base.info
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
     ds = base.dataset()
-    keep = [v for v in ds.data_vars if v != "losses"]
-    ds = ds[keep].load()
+    ds = ds[[v for v in ds.data_vars if v != "losses"]].load()  # the questions never read losses
     a = Arrays(ds)
+    lap("read the trajectory")
     mapfig = map_figure(ds, a["control"], s)
     legend = mapfig.pop("legend")
     out = [levels(s)]
     out.append(section(
         "map", "The map",
-        "Move the slider (or press play) to step through the months; hover over a governorate or a "
-        "site for the probability that each faction holds it. Colour: the most likely holder; "
-        "opacity: how likely.",
+        "Move the slider to step through the months; hover over a governorate or a site for the "
+        "probability that each faction holds it. Colour: the most likely holder; opacity: how "
+        "likely.",
         "Governorates on their OCHA/UN Cartographic Section polygons (data/syria/governorates.geojson, "
         "CC BY 3.0 IGO); sites and divided cities (diamonds) as points. A faction holds a place when "
         f"its control share is above {ds.attrs.get('capture_threshold', 0.5)}; P(held) is the share of "
         "members in which it does; white: no faction holds it in most members.",
         figs=[("map", mapfig)], legend=legend,
     ))  # fmt: skip
+    lap("scenario and map")
     out += [territory(a), forces(a)]
     out += [x for x in (series(a), bargaining(a, s), alignment(a), choices(a)) if x is not None]
+    lap("fan charts, bargaining, alignment, choices")
     qs_all = read_questions(qpath) if qpath is not None and Path(qpath).is_file() else []
     qs, x, notes = resolutions(ds, qs_all)
     outcomes = outcomes_of(qs, opath)
+    lap("questions resolved")
     if qs:
         out.append(forecasts(qs, x, outcomes, notes))
         out.append(scores(doc, ds, qs, outcomes, base))
-        out.append(counterfactuals(base, cfs, qs))
+        lap("forecasts and scores")
+        out.append(counterfactuals(base, cfs, qs, x))
+        lap("counterfactuals")
         if drivers:
-            out.append(sensitivity_panel(base, qs, x))
+            out.append(sensitivity_panel(base, qs, x, doc))
+            lap("drivers")
     figs = {}
     for sec in out:
         ids = []
@@ -520,4 +537,5 @@ def build(base, doc, cfs, qpath: Path | None, opath: Path | None, drivers: bool 
                   ("package", ds.attrs.get("package_version", ""))],
         "sections": out,
         "figures": figs,
+        "timings": timings,
     }  # fmt: skip
