@@ -742,6 +742,22 @@ def demo(
     out.print(f"wrote the report: {path.resolve()}", soft_wrap=True)
 
 
+def _listenable(host: str, port: int) -> list[Problem]:
+    """No problem if ``host:port`` can be bound now, else one saying why."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(infos[0][4])
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return [Problem("<arguments>", None, None, "--host/--port", f"cannot listen there "
+                        f"({reason})", f"{host}:{port}")]  # fmt: skip
+    return []
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
@@ -780,9 +796,13 @@ def serve(
             pass
     except ScenarioError as exc:
         problems.extend(exc.problems)
+    problems.extend(_listenable(host, port))
     if problems:
         _fail(ScenarioError(problems))
     url = f"http://{host}:{port}"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning[/yellow] listening on {host}: the server has no "
+                  "authentication; anyone who reaches it can start runs", soft_wrap=True)  # fmt: skip
     settings = Settings(store=store, scenarios=folders, max_members=max_members,
                         max_concurrent_runs=max_concurrent_runs, workers=workers, url=url)  # fmt: skip
     err.print(f"realpolitik serve: {url}/ (API docs {url}/docs); store {_store(store).path}; "

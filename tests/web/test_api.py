@@ -209,3 +209,15 @@ def test_serve_refuses_bad_options_with_exit_2(tmp_path):
     r = CliRunner().invoke(cli_app, ["serve", "--workers", "0",
                                      "--store", str(tmp_path / "runs.duckdb")])  # fmt: skip
     assert r.exit_code == 2 and "--workers" in r.output
+
+
+def test_serve_refuses_a_port_in_use_with_exit_2(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = CliRunner().invoke(cli_app, ["serve", "--port", str(port),
+                                         "--store", str(tmp_path / "runs.duckdb")])  # fmt: skip
+    assert r.exit_code == 2 and "cannot listen there" in r.output and "Traceback" not in r.output
