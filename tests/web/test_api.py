@@ -144,6 +144,20 @@ def test_a_run_with_its_progress_forecast_and_a_paired_comparison(server):
     assert client.get("/api/compare?a=00000000&b=00000000").status_code == 404
 
 
+def test_a_cancelled_run_stops_and_is_left_resumable(server):
+    client, _ = server
+    job = client.post("/api/runs", json={"scenario": FLAGSHIP, "members": 40, "seed": 2}).json()
+    r = client.post(f"/api/jobs/{job['id']}/cancel")
+    assert r.status_code == 202 and r.json()["cancel"]
+    job = wait(client, job["id"])
+    assert job["state"] == "cancelled" and job["done"] < 40
+    if job["run_id"] is not None:  # registered before it stopped: kept, resumable
+        run = client.get(f"/api/runs/{job['run_id']}").json()
+        assert run["status"] == "interrupted" and run["stored"] == job["done"]
+    assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 409
+    assert client.post("/api/jobs/000000000000/cancel").status_code == 404
+
+
 def test_the_report_is_written_once_into_the_store_and_then_served(server, monkeypatch):
     client, store = server
     done = [r for r in client.get("/api/runs").json() if r["status"] == "done"]

@@ -34,7 +34,7 @@ from ..api import max_members
 from ..errors import ScenarioError
 from ..store import Store
 from .catalogue import NAME, Catalogue, default_folders
-from .jobs import Busy, Jobs
+from .jobs import ACTIVE, Busy, Jobs
 
 HERE = Path(__file__).resolve().parent
 RUN_ID = r"^[0-9a-f]{8}$"
@@ -80,12 +80,13 @@ class JobOut(BaseModel):
     counterfactual: str | None
     members: int
     seed: int
-    state: str = Field(description="queued | running | done | failed")
+    state: str = Field(description="queued | running | done | failed | cancelled")
     done: int = Field(description="members stored so far")
     fraction: float
     run_id: str | None
     error: str | None
     seconds: float
+    cancel: bool = Field(description="cancellation asked")
 
 
 class RunOut(BaseModel):
@@ -341,6 +342,17 @@ def create_app(settings: Settings | None = None) -> FastAPIOffline:
         """A job's progress (poll it, or follow its events)."""
         return _json(_job(job_id).as_dict())
 
+    @app.post("/api/jobs/{job_id}/cancel", tags=["jobs"], status_code=202, response_model=JobOut)
+    def cancel(job_id: Annotated[str, PathParam(pattern=JOB_ID)]) -> Response:
+        """Stop a queued or running job at its next chunk; its run keeps the chunks stored so far
+        (status ``interrupted``: ``realpolitik run --resume ID`` finishes it). 409 if it has
+        ended."""
+        job_ = _job(job_id)
+        if job_.state not in ("queued", "running"):
+            raise HTTPException(409, f"job {job_id} is {job_.state}")
+        job_ = state["jobs"].cancel(job_id)
+        return Response(json.dumps(job_.as_dict()).encode(), status_code=202, media_type=JSON)
+
     @app.get("/api/jobs/{job_id}/events", tags=["jobs"])
     async def events(job_id: Annotated[str, PathParam(pattern=JOB_ID)], request: Request):
         """Server-sent events (``progress``): the job as JSON at each change (looked at every
@@ -354,7 +366,7 @@ def create_app(settings: Settings | None = None) -> FastAPIOffline:
                 if key != last:
                     last = key
                     yield f"event: progress\ndata: {json.dumps(job_.as_dict())}\n\n"
-                if job_.state not in ("queued", "running") or await request.is_disconnected():
+                if job_.state not in ACTIVE or await request.is_disconnected():
                     return
                 await asyncio.sleep(0.2)
 

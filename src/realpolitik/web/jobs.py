@@ -22,6 +22,10 @@ from ..errors import ScenarioError
 ACTIVE = ("queued", "running")
 
 
+class Cancelled(Exception):
+    """Raised in a run's driver when its job is cancelled (at the next chunk)."""
+
+
 def _warm() -> int:
     """Run in each worker once: the simulation's imports and compiled kernels loaded."""
     import os
@@ -81,8 +85,9 @@ class Pool:
 
 @dataclass
 class Job:
-    """One run asked of the server: its parameters, state (queued, running, done, failed), members
-    stored so far, the run's id once it is registered, and the error if it failed."""
+    """One run asked of the server: its parameters, state (queued, running, done, failed,
+    cancelled), members stored so far, the run's id once it is registered, and the error if it
+    failed."""
 
     id: str
     scenario: str
@@ -96,6 +101,7 @@ class Job:
     created: float = 0.0
     started: float | None = None
     finished: float | None = None
+    cancel: bool = False
 
     def as_dict(self) -> dict:
         out = asdict(self)
@@ -158,16 +164,34 @@ class Jobs:
         self.threads.submit(self._run, job, doc)
         return job
 
+    def cancel(self, job_id: str) -> Job:
+        """Ask an active job to stop: before its next chunk is stored (the chunks in flight are
+        dropped); its run is left ``interrupted``, with the chunks stored so far."""
+        job = self.jobs[job_id]
+        job.cancel = True
+        if job.state == "queued" and job.run_id is None:
+            self._bump()
+        return job
+
     def _run(self, job: Job, doc) -> None:
         from ..runs import run
+
+        if job.cancel:  # cancelled while queued
+            job.state, job.finished = "cancelled", time.time()
+            self._bump()
+            return
 
         def on_start(info, stored, _backend):
             job.run_id, job.done, job.state, job.started = info.id, stored, "running", time.time()
             self._bump()
+            if job.cancel:
+                raise Cancelled
 
         def progress(k: int):
             job.done += k
             self._bump()
+            if job.cancel and job.done < job.members:
+                raise Cancelled
 
         # a quarter of the usual chunk for small runs, so that the progress bar moves (a run's
         # result does not depend on its chunks)
@@ -176,6 +200,10 @@ class Jobs:
             run(doc, job.members, job.seed, job.counterfactual, backend=self.pool, chunk=chunk,
                 store=self.store, on_start=on_start, progress=progress)  # fmt: skip
             job.state = "done"
+        except Cancelled:
+            job.state = "cancelled"
+            if job.run_id is not None:  # resumable: realpolitik run --resume ID
+                self.store.set_status(job.run_id, "interrupted")
         except ScenarioError as exc:
             job.state, job.error = "failed", str(exc)
         except Exception as exc:  # a worker died: the run keeps its chunks (resumable)

@@ -76,8 +76,15 @@ function jobRow(job) {
     (job.seconds ? ` in ${job.seconds.toFixed(1)} s` : ""));
   if (job.run_id) state.append(" · run ", el("code", {}, job.run_id));
   if (job.state === "done") state.append(" · ", el("a", { href: `/runs/${job.run_id}/report`, target: "_blank" }, "report"));
+  if (!ended(job) && !job.cancel) {
+    const stop = el("button", { class: "cancel", type: "button" }, "cancel");
+    stop.addEventListener("click", () => api(`/api/jobs/${job.id}/cancel`, { method: "POST" }).then(jobRow).catch(() => {}));
+    state.append(" ", stop);
+  }
   if (job.error) state.append(el("span", { class: "error" }, ` ${job.error}`));
 }
+
+const ended = (job) => job.state === "done" || job.state === "failed" || job.state === "cancelled";
 
 function follow(job) {
   jobRow(job);
@@ -87,7 +94,7 @@ function follow(job) {
   es.addEventListener("progress", (ev) => {
     const j = JSON.parse(ev.data);
     jobRow(j);
-    if (j.state === "done" || j.state === "failed") { es.close(); finish(j); }
+    if (ended(j)) { es.close(); finish(j); }
   });
   es.onerror = () => { es.close(); poll(job.id, finish); };
 }
@@ -95,7 +102,7 @@ function follow(job) {
 async function poll(id, finish) {
   const j = await api(`/api/jobs/${id}`);
   jobRow(j);
-  if (j.state === "done" || j.state === "failed") finish(j);
+  if (ended(j)) finish(j);
   else setTimeout(() => poll(id, finish), 500);
 }
 
@@ -159,5 +166,5 @@ $("#compare-form").addEventListener("submit", async (ev) => {
 (async () => {
   await refreshRuns();
   const jobs = await api("/api/jobs");
-  for (const j of jobs.reverse()) (j.state === "done" || j.state === "failed" ? jobRow(j) : follow(j));
+  for (const j of jobs.reverse()) (ended(j) ? jobRow(j) : follow(j));
 })();
