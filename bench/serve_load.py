@@ -9,7 +9,9 @@ requests round-robin over the read endpoints from 20 keep-alive HTTP/1.1 connect
 request in flight per connection) and prints requests/s, the latency percentiles, the errors (any
 status but 200, or a broken connection), the server's process and worker counts, the machine, and
 the CPU seconds of the server, of this client and of the whole machine during the load (the
-machine is shared: other processes' CPU time is printed beside).
+machine is shared: other processes' CPU time is printed beside). The same load is then sent again
+while a 400-member run simulates on the server's worker, and printed beside (not in the RESULT
+lines).
 
     python bench/serve_load.py [requests] [clients]
 """
@@ -167,6 +169,12 @@ def main(requests: int = 2000, clients: int = 20) -> None:
             server_cpu = proc_cpu(server.pid) - server_cpu
             my_cpu = time.process_time() - my_cpu
             others = max(0.0, machine_busy() - busy - server_cpu - my_cpu)
+            # the same load again while a run simulates on the worker (beside, not the headline)
+            job = get(base, "/api/runs", {"scenario": "syria-2015", "members": 400, "seed": 2})
+            while get(base, f"/api/jobs/{job['id']}")["state"] == "queued":
+                time.sleep(0.05)
+            busy_wall, busy_lat, busy_errors = asyncio.run(load(port, paths, requests, clients))
+            still = get(base, f"/api/jobs/{job['id']}")["state"] == "running"
         finally:
             server.terminate()
             server.wait(30)
@@ -178,6 +186,10 @@ def main(requests: int = 2000, clients: int = 20) -> None:
           f"{len(errors)} errors")  # fmt: skip
     for e in errors[:5]:
         print(f"  error {e}")
+    print(f"the same load while a 400-member run simulates on the worker"
+          f"{'' if still else ' (the run ended before the load did)'}: "
+          f"{len(busy_lat) / busy_wall:,.0f} requests/s, p99 "
+          f"{1000 * np.quantile(busy_lat, 0.99):.1f} ms, {len(busy_errors)} errors")  # fmt: skip
     print(f"CPU seconds during the load: server {server_cpu:.2f}, this client {my_cpu:.2f}, "
           f"other processes {others:.2f} (of {wall * (os.cpu_count() or 1):.2f} available)")  # fmt: skip
     ok = not errors

@@ -8,6 +8,9 @@ only when one of its own jobs changes something (:attr:`realpolitik.web.jobs.Job
 finished run never changes. Scenarios are named by id from the configured folders
 (:mod:`realpolitik.web.catalogue`); bad parameters are 422 with the reason, unknown names 404, a
 run not finished yet 409, one run too many 429. ``/docs`` serves Swagger UI from local files.
+
+Read endpoints answer from the caches in the event loop (no thread hop per request); what must be
+computed (a forecast, a comparison, the run summaries after a change) runs in a thread.
 """
 
 from __future__ import annotations
@@ -129,11 +132,15 @@ class Views:
         entry = self.catalogue.entries.get(scenario_id)
         return entry.questions if entry else ()
 
-    def runs(self) -> tuple[list[dict], dict[str, dict], bytes]:
-        version = self.jobs.version
+    def fresh(self) -> tuple[list[dict], dict[str, dict], bytes] | None:
+        """The cached run summaries if no job changed anything since (else None)."""
         cached = self._runs
-        if cached is not None and cached[0] == version:
-            return cached[1:]
+        return cached[1:] if cached is not None and cached[0] == self.jobs.version else None
+
+    def runs(self) -> tuple[list[dict], dict[str, dict], bytes]:
+        cached = self.fresh()
+        if cached is not None:
+            return cached
         with self._lock:
             version = self.jobs.version
             stored = self.store.stored()
@@ -149,8 +156,8 @@ class Views:
             self._runs = (version, rows, by_id, json.dumps(rows).encode())
             return self._runs[1:]
 
-    def run(self, run_id: str) -> dict:
-        row = self.runs()[1].get(run_id)
+    def run(self, run_id: str, rows: dict | None = None) -> dict:
+        row = (rows if rows is not None else self.runs()[1]).get(run_id)
         if row is None:
             raise HTTPException(404, f"unknown run {run_id!r}")
         return row
@@ -259,6 +266,10 @@ def create_app(settings: Settings | None = None) -> FastAPIOffline:
     templates = Jinja2Templates(directory=HERE / "templates")
     app.state.settings = settings
 
+    async def _runs():
+        """The run summaries: cached, or rebuilt off the event loop (a store query)."""
+        return state["views"].fresh() or await asyncio.to_thread(state["views"].runs)
+
     def limit() -> int:
         return min(settings.max_members, max_members())
 
@@ -273,7 +284,7 @@ def create_app(settings: Settings | None = None) -> FastAPIOffline:
         )  # fmt: skip
 
     @app.get("/api/health", tags=["server"])
-    def health() -> dict:
+    async def health() -> dict:
         """The server's limits, workers and active runs."""
         jobs = state["jobs"]
         return {"ok": True, "version": __version__, "workers": jobs.workers,
@@ -281,12 +292,12 @@ def create_app(settings: Settings | None = None) -> FastAPIOffline:
                 "max_members": limit(), "store": str(state["store"].path)}  # fmt: skip
 
     @app.get("/api/scenarios", tags=["scenarios"])
-    def scenarios() -> Response:
+    async def scenarios() -> Response:
         """Every scenario of the configured folders (invalid ones with their problems)."""
         return Response(state["views"].scenarios, media_type=JSON)
 
     @app.get("/api/scenarios/{name}", tags=["scenarios"])
-    def scenario(name: Annotated[str, PathParam(pattern=NAME)]) -> Response:
+    async def scenario(name: Annotated[str, PathParam(pattern=NAME)]) -> Response:
         """One scenario, by id."""
         body = state["views"].scenario.get(name) if Catalogue.valid_name(name) else None
         if body is None:
@@ -294,14 +305,14 @@ def create_app(settings: Settings | None = None) -> FastAPIOffline:
         return Response(body, media_type=JSON)
 
     @app.get("/api/runs", tags=["runs"], response_model=list[RunOut])
-    def runs() -> Response:
+    async def runs() -> Response:
         """The store's runs, newest first (members stored, status, report link)."""
-        return Response(state["views"].runs()[2], media_type=JSON)
+        return Response((await _runs())[2], media_type=JSON)
 
     @app.get("/api/runs/{run_id}", tags=["runs"], response_model=RunOut)
-    def run(run_id: Annotated[str, PathParam(pattern=RUN_ID)]) -> Response:
+    async def run(run_id: Annotated[str, PathParam(pattern=RUN_ID)]) -> Response:
         """One run."""
-        return _json(state["views"].run(run_id))
+        return _json(state["views"].run(run_id, (await _runs())[1]))
 
     @app.post("/api/runs", tags=["runs"], status_code=202, response_model=JobOut)
     def start(req: Annotated[RunRequest, Body()]) -> Response:
@@ -327,7 +338,7 @@ def create_app(settings: Settings | None = None) -> FastAPIOffline:
         return Response(json.dumps(job.as_dict()).encode(), status_code=202, media_type=JSON)
 
     @app.get("/api/jobs", tags=["jobs"], response_model=list[JobOut])
-    def jobs() -> Response:
+    async def jobs() -> Response:
         """Every run started by this server since it started, newest first."""
         return _json([j.as_dict() for j in reversed(state["jobs"].jobs.values())])
 
@@ -338,7 +349,7 @@ def create_app(settings: Settings | None = None) -> FastAPIOffline:
         return job
 
     @app.get("/api/jobs/{job_id}", tags=["jobs"], response_model=JobOut)
-    def job(job_id: Annotated[str, PathParam(pattern=JOB_ID)]) -> Response:
+    async def job(job_id: Annotated[str, PathParam(pattern=JOB_ID)]) -> Response:
         """A job's progress (poll it, or follow its events)."""
         return _json(_job(job_id).as_dict())
 
@@ -374,18 +385,22 @@ def create_app(settings: Settings | None = None) -> FastAPIOffline:
                                  headers={"Cache-Control": "no-cache"})  # fmt: skip
 
     @app.get("/api/runs/{run_id}/forecast", tags=["runs"])
-    def forecast(run_id: Annotated[str, PathParam(pattern=RUN_ID)]) -> Response:
+    async def forecast(run_id: Annotated[str, PathParam(pattern=RUN_ID)]) -> Response:
         """Every question of the run's scenario answered from the store (cached)."""
-        return Response(state["views"].forecast(run_id), media_type=JSON)
+        views = state["views"]
+        body = views.forecasts.get(run_id) or await asyncio.to_thread(views.forecast, run_id)
+        return Response(body, media_type=JSON)
 
     @app.get("/api/compare", tags=["runs"])
-    def compare(
+    async def compare(
         a: Annotated[str, Query(pattern=RUN_ID, description="run A's id")],
         b: Annotated[str, Query(pattern=RUN_ID, description="run B's id")],
     ) -> Response:
         """Paired differences A − B per question on the members both runs hold, with 90 %
         intervals (:func:`realpolitik.runs.compare`)."""
-        return Response(state["views"].compare(a, b), media_type=JSON)
+        views = state["views"]
+        body = views.compares.get((a, b)) or await asyncio.to_thread(views.compare, a, b)
+        return Response(body, media_type=JSON)
 
     @app.get("/runs/{run_id}/report", response_class=FileResponse, tags=["runs"])
     def report(run_id: Annotated[str, PathParam(pattern=RUN_ID)]):
