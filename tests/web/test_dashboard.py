@@ -136,3 +136,15 @@ def test_the_form_shows_the_servers_reason_for_a_bad_run(page, live_server, arti
     page.click("#start-run")
     expect(page.locator("#form-error")).to_contain_text("at most 100 members")
     page.locator("#start").screenshot(path=artifacts / "dashboard-form-error.png")
+
+
+def test_the_api_docs_render_offline(page, live_server, artifacts):
+    foreign = []
+    page.on("request", lambda r: None if r.url.startswith(live_server) else foreign.append(r.url))
+    page.goto(live_server + "/docs")
+    expect(page.locator(".opblock-summary-path", has_text="/api/runs").first).to_be_visible(
+        timeout=60_000
+    )
+    assert page.locator(".opblock").count() >= 10
+    page.screenshot(path=artifacts / "api-docs.png")
+    assert foreign == []  # Swagger UI from the server's own files
