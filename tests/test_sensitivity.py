@@ -228,3 +228,20 @@ def test_morris_on_a_small_scenario_runs_design_points_on_the_workers():
     q = q.model_copy(update={"query": q.query.model_copy(update={"issue": "assad-role"})})
     table = sa.morris_of_job(job(doc, 1), q, trajectories=3, members=4, workers=1)
     assert set(table.index) <= {"issues"} and (table["mu_star"] >= 0).all()
+
+
+def test_the_analysis_is_reproducible_and_a_shared_design_changes_nothing():
+    x, y = linear_sample(800, seed=5)
+    inputs = {"x1": x[:, 0], "x2": x[:, 1], "x3": x[:, 2]}
+    binary = (y > 0.5).astype(float)
+    first = sa.analyze(inputs, binary, Q("b", False), seed=4, resamples=20).to_df()
+    again = sa.analyze(inputs, binary, Q("b", False), seed=4, resamples=20).to_df()
+    shared = sa.analyze(sa.Design.of(inputs, 4), binary, Q("b", False), seed=4, resamples=20)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(first, again)
+    pd.testing.assert_frame_equal(first, shared.to_df())
+    assert first.index[0] == "x1"
+    pawn_only = sa.analyze(inputs, binary, Q("b", False), seed=4, delta=False).to_df()
+    assert pawn_only["delta"].isna().all()
+    np.testing.assert_array_equal(pawn_only.loc[first.index, "pawn"], first["pawn"])
