@@ -198,6 +198,10 @@ def test_the_cli_prints_the_table_and_json_and_refuses_bad_input(flagship_runs):
     assert "assad-president-2020-12-31" in ok.output and "noise floor" in ok.output
     js = runner.invoke(app, [*args, "--format", "json"], env=env)
     assert json.loads(js.output)["question"] == "assad-president-2020-12-31"
+    numeric = [a if a != "assad-president-2020-12-31" else "regime-territory-share-2017-12"
+               for a in args]  # fmt: skip
+    js = runner.invoke(app, [*numeric, "--format", "json"], env=env)  # SALib's notices kept off
+    assert json.loads(js.output)["inputs"][0]["delta"] is not None
     bad = runner.invoke(app, ["sensitivity", base.id, "--question", "no-such-question", "--store",
                               str(st.path)], env=env)  # fmt: skip
     assert bad.exit_code == 2 and "unknown question id" in bad.output
@@ -218,13 +222,31 @@ def test_a_run_whose_scenario_changed_cannot_be_analysed(flagship_runs, tmp_path
         sa.run_inputs(base)
 
 
+def test_the_analysis_is_reproducible_and_a_shared_design_changes_nothing():
+    x, y = linear_sample(800, seed=5)
+    inputs = {"x1": x[:, 0], "x2": x[:, 1], "x3": x[:, 2]}
+    binary = (y > 0.5).astype(float)
+    first = sa.analyze(inputs, binary, Q("b", False), seed=4, resamples=20).to_df()
+    again = sa.analyze(inputs, binary, Q("b", False), seed=4, resamples=20).to_df()
+    shared = sa.analyze(sa.Design.of(inputs, 4), binary, Q("b", False), seed=4, resamples=20)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(first, again)
+    pd.testing.assert_frame_equal(first, shared.to_df())
+    assert first.index[0] == "x1"
+    pawn_only = sa.analyze(inputs, binary, Q("b", False), seed=4, delta=False).to_df()
+    assert pawn_only["delta"].isna().all()
+    np.testing.assert_array_equal(pawn_only.loc[first.index, "pawn"], first["pawn"])
+
+
 @pytest.mark.slow
-def test_morris_on_a_small_scenario_runs_design_points_on_the_workers():
-    doc = rp.load(FLAGSHIP.parent / "examples" / "assad-role-small.yaml")
+def test_morris_on_the_flagship_runs_design_points_on_the_workers():
+    doc = rp.load(FLAGSHIP)
     from realpolitik.runs import job
 
     qs = read_questions(FLAGSHIP_QUESTIONS)
-    q = next(q for q in qs if q.query.kind == "position")
-    q = q.model_copy(update={"query": q.query.model_copy(update={"issue": "assad-role"})})
-    table = sa.morris_of_job(job(doc, 1), q, trajectories=3, members=4, workers=1)
-    assert set(table.index) <= {"issues"} and (table["mu_star"] >= 0).all()
+    q = next(q for q in qs if q.id == "assad-president-2020-12-31")
+    table = sa.morris_of_job(job(doc, 1), q, trajectories=1, members=2, workers=1)
+    sections = {sa.section(k) for k, _ in sa.morris_inputs(doc.scenario)}
+    assert set(table.index) == sections
+    assert (table["mu_star"] >= 0).all() and table["mu_star"].is_monotonic_decreasing

@@ -45,6 +45,8 @@ unit per unit of the [0, 1] design scale.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import sys
 import types
@@ -165,11 +167,12 @@ def delta_binary(
 def _salib(seed: int):
     """SALib's calls: one BLAS thread (its kernel densities are tiny triangular solves that many
     threads slow twentyfold), numpy's global random state seeded and restored, its global warning
-    filters restored and its warnings kept quiet."""
+    filters restored, its warnings and printed notices kept quiet (off the JSON on stdout)."""
     from threadpoolctl import threadpool_limits
 
     state = np.random.get_state()  # noqa: NPY002 - SALib draws from the global state
-    with threadpool_limits(1), warnings.catch_warnings():
+    quiet = contextlib.redirect_stdout(io.StringIO())  # its notices are printed, not warned
+    with threadpool_limits(1), warnings.catch_warnings(), quiet:
         warnings.simplefilter("ignore")
         np.random.seed(seed)  # noqa: NPY002
         try:
