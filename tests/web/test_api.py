@@ -144,18 +144,25 @@ def test_a_run_with_its_progress_forecast_and_a_paired_comparison(server):
     assert client.get("/api/compare?a=00000000&b=00000000").status_code == 404
 
 
-def test_a_cancelled_run_stops_and_is_left_resumable(server):
+def test_a_cancelled_run_stops_is_left_interrupted_and_is_resumed(server):
     client, _ = server
     job = client.post("/api/runs", json={"scenario": FLAGSHIP, "members": 40, "seed": 2}).json()
+    while client.get(f"/api/jobs/{job['id']}").json()["state"] == "queued":
+        time.sleep(0.02)  # registered: the run has an id (4 chunks of 10 members to go)
     r = client.post(f"/api/jobs/{job['id']}/cancel")
     assert r.status_code == 202 and r.json()["cancel"]
     job = wait(client, job["id"])
     assert job["state"] == "cancelled" and job["done"] < 40
-    if job["run_id"] is not None:  # registered before it stopped: kept, resumable
-        run = client.get(f"/api/runs/{job['run_id']}").json()
-        assert run["status"] == "interrupted" and run["stored"] == job["done"]
+    run = client.get(f"/api/runs/{job['run_id']}").json()
+    assert run["status"] == "interrupted" and run["stored"] == job["done"]  # kept, resumable
     assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 409
     assert client.post("/api/jobs/000000000000/cancel").status_code == 404
+    again = client.post(f"/api/runs/{job['run_id']}/resume")  # the same run, finished
+    assert again.status_code == 202, again.text
+    done = wait(client, again.json()["id"])
+    assert done["state"] == "done" and done["run_id"] == job["run_id"] and done["done"] == 40
+    assert client.get(f"/api/runs/{job['run_id']}").json()["stored"] == 40
+    assert client.post(f"/api/runs/{job['run_id']}/resume").status_code == 409
 
 
 def test_the_report_is_written_once_into_the_store_and_then_served(server, monkeypatch):
@@ -235,3 +242,12 @@ def test_serve_refuses_a_port_in_use_with_exit_2(tmp_path):
         r = CliRunner().invoke(cli_app, ["serve", "--port", str(port),
                                          "--store", str(tmp_path / "runs.duckdb")])  # fmt: skip
     assert r.exit_code == 2 and "cannot listen there" in r.output and "Traceback" not in r.output
+
+
+def test_a_second_server_on_the_held_store_exits_2(server):
+    _, store = server
+    env = dict(os.environ, REALPOLITIK_STORE_TIMEOUT="0.5", PYTHONPATH=str(ROOT / "src"))
+    r = subprocess.run([sys.executable, "-m", "realpolitik", "serve", "--port", "0", "--store",
+                        str(store)], capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert r.returncode == 2 and "held by realpolitik serve" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -35,6 +35,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from .. import __version__
 from ..api import max_members
 from ..errors import ScenarioError
+from ..runs import RESUMABLE
 from ..store import Store
 from .catalogue import NAME, Catalogue, default_folders
 from .jobs import ACTIVE, Busy, Jobs
@@ -336,6 +337,25 @@ def create_app(settings: Settings | None = None) -> FastAPIOffline:
         except Busy as exc:
             raise HTTPException(429, str(exc)) from None
         return Response(json.dumps(job.as_dict()).encode(), status_code=202, media_type=JSON)
+
+    @app.post("/api/runs/{run_id}/resume", tags=["runs"], status_code=202, response_model=JobOut)
+    async def resume(run_id: Annotated[str, PathParam(pattern=RUN_ID)]) -> Response:
+        """Finish an interrupted or failed run (its stored chunks kept) in the server's pool; 409
+        unless it is interrupted or failed, 422 if its scenario is not among the server's."""
+        row = state["views"].run(run_id, (await _runs())[1])
+        if row["status"] not in RESUMABLE:
+            raise HTTPException(409, f"run {run_id} is {row['status']}: only an interrupted or "
+                                "failed run is resumed")  # fmt: skip
+        entry = state["catalogue"].get(row["scenario_id"])
+        if entry is None or entry.doc is None:
+            raise HTTPException(422, f"run {run_id} is of scenario {row['scenario_id']!r}, which "
+                                "this server does not offer (--scenarios)")  # fmt: skip
+        try:
+            job_ = state["jobs"].start(entry.doc, row["members"], row["seed"],
+                                       row["counterfactual"] or None, resume=run_id)  # fmt: skip
+        except Busy as exc:
+            raise HTTPException(429, str(exc)) from None
+        return Response(json.dumps(job_.as_dict()).encode(), status_code=202, media_type=JSON)
 
     @app.get("/api/jobs", tags=["jobs"], response_model=list[JobOut])
     async def jobs() -> Response:

@@ -150,18 +150,20 @@ class Jobs:
     def get(self, job_id: str) -> Job | None:
         return self.jobs.get(job_id)
 
-    def start(self, doc, members: int, seed: int, counterfactual: str | None) -> Job:
-        """Queue a run of ``doc`` (Busy if ``max_concurrent`` runs are already active)."""
+    def start(self, doc, members: int, seed: int, counterfactual: str | None,
+              resume: str | None = None) -> Job:  # fmt: skip
+        """Queue a run of ``doc``, or the end of run ``resume`` (Busy if ``max_concurrent`` runs
+        are already active)."""
         with self._lock:
             if self.active() >= self.max_concurrent:
                 raise Busy(f"the server already runs {self.max_concurrent} run(s) at once "
                            "(--max-concurrent-runs); try again when one has finished")  # fmt: skip
             job_id = secrets.token_hex(6)
             job = Job(job_id, doc.scenario.meta.id, counterfactual, members, seed,
-                      created=time.time())  # fmt: skip
+                      run_id=resume, created=time.time())  # fmt: skip
             self.jobs[job_id] = job
         self._bump()
-        self.threads.submit(self._run, job, doc)
+        self.threads.submit(self._run, job, doc, resume)
         return job
 
     def cancel(self, job_id: str) -> Job:
@@ -173,7 +175,7 @@ class Jobs:
             self._bump()
         return job
 
-    def _run(self, job: Job, doc) -> None:
+    def _run(self, job: Job, doc, resume: str | None = None) -> None:
         from ..runs import run
 
         if job.cancel:  # cancelled while queued
@@ -197,8 +199,9 @@ class Jobs:
         # result does not depend on its chunks)
         chunk = max(1, min(ensemble.DEFAULT_CHUNK, -(-job.members // (4 * self.workers))))
         try:
-            run(doc, job.members, job.seed, job.counterfactual, backend=self.pool, chunk=chunk,
-                store=self.store, on_start=on_start, progress=progress)  # fmt: skip
+            run(doc, job.members, job.seed, job.counterfactual, backend=self.pool,
+                chunk=None if resume else chunk, store=self.store, resume=resume,
+                on_start=on_start, progress=progress)  # fmt: skip
             job.state = "done"
         except Cancelled:
             job.state = "cancelled"

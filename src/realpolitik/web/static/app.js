@@ -112,7 +112,12 @@ async function refreshRuns() {
   const body = $("#runs-body");
   body.replaceChildren();
   for (const r of runs) {
-    const report = r.status === "done" ? el("a", { href: r.report, target: "_blank" }, "report") : "";
+    let report = r.status === "done" ? el("a", { href: r.report, target: "_blank" }, "report") : "";
+    if (r.status === "interrupted" || r.status === "failed") {
+      report = el("button", { type: "button", class: "resume" }, "resume");
+      report.addEventListener("click", () => api(`/api/runs/${r.id}/resume`, { method: "POST" })
+        .then(follow).catch((e) => { $("#form-error").textContent = e.message; }));
+    }
     body.append(el("tr", { "data-run": r.id },
       el("td", {}, el("code", {}, r.id)), el("td", {}, r.scenario_id), el("td", {}, r.counterfactual || "—"),
       el("td", {}, r.seed), el("td", {}, `${r.stored.toLocaleString()} / ${r.members.toLocaleString()}`),
