@@ -148,3 +148,25 @@ def test_the_api_docs_render_offline(page, live_server, artifacts):
     assert page.locator(".opblock").count() >= 10
     page.screenshot(path=artifacts / "api-docs.png")
     assert foreign == []  # Swagger UI from the server's own files
+
+
+def test_cancel_then_resume_from_the_dashboard(page, live_server, artifacts):
+    page.goto(live_server + "/")
+    page.select_option("#scenario", FLAGSHIP)
+    page.select_option("#counterfactual", "")
+    page.fill("#members", "100")  # 4 chunks of 25 on the one worker
+    page.fill("#seed", "11")
+    page.click("#start-run")
+    job = page.locator("[data-testid=job]").first
+    expect(job).to_have_attribute("data-state", "running", timeout=120_000)
+    job.locator("button.cancel").click()
+    expect(job).to_have_attribute("data-state", "cancelled", timeout=120_000)
+    run_id = job.get_attribute("data-run")
+    row = page.locator(f"#runs-body tr[data-run='{run_id}']")
+    expect(row).to_contain_text("interrupted")
+    row.locator("button.resume").click()
+    resumed = page.locator("[data-testid=job]").first
+    expect(resumed).to_have_attribute("data-run", run_id)
+    expect(resumed).to_have_attribute("data-state", "done", timeout=300_000)
+    expect(row).to_contain_text("100 / 100")
+    page.screenshot(path=artifacts / "dashboard-cancel-resume.png", full_page=True)
