@@ -773,7 +773,15 @@ def serve(
     max_concurrent_runs: Annotated[
         int, typer.Option(min=1, max=64, help="runs at once (more are refused: 429)")
     ] = 2,
-    workers: Workers = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            help="simulation worker processes, shared by the "
+            "server's runs (default: this machine's cores)",
+        ),
+    ] = None,  # fmt: skip
 ):
     """The dashboard and JSON API (FastAPI): browse scenarios and runs, start runs on the server's
     worker pool with live progress, read reports, compare runs. The server holds its store: a CLI
