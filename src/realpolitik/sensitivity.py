@@ -171,14 +171,16 @@ def _salib(seed: int):
     from threadpoolctl import threadpool_limits
 
     state = np.random.get_state()  # noqa: NPY002 - SALib draws from the global state
-    quiet = contextlib.redirect_stdout(io.StringIO())  # its notices are printed, not warned
-    with threadpool_limits(1), warnings.catch_warnings(), quiet:
+    formatter = warnings.formatwarning  # SALib's delta replaces it for good, and its filters too
+    quiet = contextlib.redirect_stdout(io.StringIO())
+    with threadpool_limits(1), warnings.catch_warnings(record=True), quiet:  # recorded, not shown
         warnings.simplefilter("ignore")
         np.random.seed(seed)  # noqa: NPY002
         try:
             yield
         finally:
             np.random.set_state(state)  # noqa: NPY002
+            warnings.formatwarning = formatter
 
 
 def _salib_seed(seed: int, key: str) -> int:

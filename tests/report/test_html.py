@@ -125,3 +125,39 @@ def test_the_cli_writes_the_report(tmp_path, flagship_runs):
     r = CliRunner().invoke(app, ["report", base.id, "--store", str(st.path), "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert out.is_file() and str(out) in r.output.replace("\n", "")
+
+
+def test_the_scenario_section_lists_every_actor_and_issue(flagship_report):
+    import html as html_lib
+
+    import realpolitik as rp
+
+    from ..conftest import FLAGSHIP
+
+    _, text, _, _ = flagship_report
+    s = rp.load(FLAGSHIP).scenario
+    body = html_lib.unescape(re.search(r'<section id="scenario">(.*?)</section>', text, re.S)[1])
+    for a in s.actors:
+        assert f"<td>{a.name or a.id}</td>" in body
+    for i in s.issues:
+        assert f"<td>{i.name or i.id}</td>" in body
+
+
+def test_the_counterfactual_table_is_runs_compare(flagship_report, flagship_runs):
+    import html as html_lib
+
+    from realpolitik.api import read_questions
+    from realpolitik.report.sections import _num
+    from realpolitik.runs import compare
+
+    from ..conftest import FLAGSHIP_QUESTIONS
+
+    _, text, _, _ = flagship_report
+    _, base, cf = flagship_runs
+    body = html_lib.unescape(
+        re.search(r'<section id="counterfactuals">(.*?)</section>', text, re.S)[1]
+    )
+    rows = dict(re.findall(r"<tr><td>([^<]+)</td>(.*?)</tr>", body, re.S))
+    for d in compare(cf, base, read_questions(FLAGSHIP_QUESTIONS)):
+        cells = re.findall(r"<td>([^<]*)</td>", rows[d.question])
+        assert cells == [_num(d.a), _num(d.b), _num(d.mean), f"[{_num(d.low)}, {_num(d.high)}]"]

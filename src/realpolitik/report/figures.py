@@ -96,29 +96,31 @@ def heatmap(months, rows: Sequence[str], z: np.ndarray, title: str, zlabel: str)
 
 
 def reliability(rows: Sequence[dict]) -> dict:
-    """The reliability diagram from :meth:`realpolitik.scoring.backtest.Report.as_json`'s rows:
-    observed frequency against mean forecast per bin, with its 90 % consistency bar."""
+    """The reliability diagram from :meth:`realpolitik.scoring.backtest.Report.as_json`'s rows, as
+    :func:`realpolitik.report.scores.diagram` draws it: observed frequency against mean forecast
+    per bin, each bin's 90 % consistency bar about the diagonal, the questions per bin below."""
     fx = [r["forecast"] for r in rows]
-    obs = [r["observed"] for r in rows]
-    lo = [r["observed"] - r["consistency"][0] for r in rows]
-    hi = [r["consistency"][1] - r["observed"] for r in rows]
+    bx, by = [], []
+    for r in rows:  # one vertical segment per bin, None between them
+        bx += [r["forecast"], r["forecast"], None]
+        by += [r["consistency"][0], r["consistency"][1], None]
     mid = [(r["bin"][0] + r["bin"][1]) / 2 for r in rows]
     data = [
-        {"type": "scatter", "x": [0, 1], "y": [0, 1], "mode": "lines", "name": "perfect",
+        {"type": "scatter", "x": [0, 1], "y": [0, 1], "mode": "lines", "name": "perfect reliability",
          "line": {"color": "#999", "dash": "dash"}},
-        {"type": "scatter", "x": fx, "y": obs, "mode": "markers", "name": "observed frequency",
-         "marker": {"color": "#c0392b", "size": 9},
-         "error_y": {"type": "data", "symmetric": False, "array": hi, "arrayminus": lo,
-                     "color": "rgba(41,128,185,0.6)", "thickness": 4},
+        {"type": "scatter", "x": bx, "y": by, "mode": "lines", "name": "90 % consistency bar",
+         "line": {"color": "rgba(41,128,185,0.35)", "width": 10}, "hoverinfo": "skip"},
+        {"type": "scatter", "x": fx, "y": [r["observed"] for r in rows], "mode": "markers",
+         "name": "observed frequency", "marker": {"color": "#c0392b", "size": 9},
          "text": [f"{r['n']} questions" for r in rows]},
         {"type": "bar", "x": mid, "y": [r["n"] for r in rows], "name": "questions per bin",
-         "yaxis": "y2", "marker": {"color": "rgba(120,120,120,0.35)"}, "width": 0.08},
+         "yaxis": "y2", "marker": {"color": "rgba(120,120,120,0.3)"}, "width": 0.08},
     ]  # fmt: skip
-    lay = layout("Reliability", "observed frequency", hovermode="closest", height=420)
-    lay["xaxis"] = {"title": {"text": "forecast probability"}, "range": [0, 1]}
-    lay["yaxis"]["range"] = [-0.02, 1.02]
-    lay["yaxis2"] = {"overlaying": "y", "side": "right", "title": {"text": "questions"},
-                     "showgrid": False}  # fmt: skip
+    lay = layout("Reliability", "observed frequency", hovermode="closest", height=440)
+    lay["xaxis"] = {"title": {"text": "forecast probability"}, "range": [0, 1], "anchor": "y2"}
+    lay["yaxis"] = {"title": {"text": "observed frequency"}, "range": [-0.02, 1.02],
+                    "domain": [0.3, 1]}  # fmt: skip
+    lay["yaxis2"] = {"title": {"text": "questions"}, "domain": [0, 0.22], "anchor": "x"}
     return {"data": data, "layout": lay}
 
 
@@ -157,6 +159,7 @@ def drivers(panels: Sequence[dict]) -> dict:
     first = panels[0]["question"] if panels else ""
     lay = layout(f"What drives {first}", "", hovermode="closest", height=420,
                  margin={"l": 360, "r": 20, "t": 80, "b": 40})  # fmt: skip
+    lay["title"].update(x=0.98, xanchor="right")  # the question menu sits at the left
     lay["xaxis"] = {"title": {"text": "PAWN index (median over slides of the KS distance)"}}
     lay["yaxis"] = {"automargin": True}
     lay["updatemenus"] = [{"buttons": buttons, "x": 0, "y": 1.18, "xanchor": "left",

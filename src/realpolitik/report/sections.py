@@ -19,6 +19,7 @@ from .forecasts import LEVELS, interval
 from .mapview import map_figure
 
 ALIGNMENT_ACTORS = ("iraq", "egypt", "turkey")
+UNREAD = ("losses", "forces")  # no question reads them: a counterfactual run's are never loaded
 TOP_DRIVERS = 8
 
 
@@ -394,7 +395,12 @@ def counterfactuals(base, cfs, qs, x: dict | None = None) -> dict:
         )  # fmt: skip
     tables, groups, labels = [], {}, [q.id for q in qs if not _numeric(q)]
     for cf in cfs:
-        diffs = compare(cf, base, qs, x)
+        cds = cf.dataset()
+        for v in cds.data_vars:
+            if v not in UNREAD:
+                cds[v].load()  # in place: one read each; forces and losses stay on disk
+        xa = resolutions(cds, qs)[1]
+        diffs = compare(cf, base, qs, resolved_b=x, resolved_a=xa if len(xa) == len(qs) else None)
         name = cf.info.counterfactual
         rows = [(d.question, _num(d.a), _num(d.b), _num(d.mean), f"[{_num(d.low)}, {_num(d.high)}]")
                 for d in diffs]  # fmt: skip
