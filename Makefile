@@ -7,6 +7,11 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: demo test test-reference lint format bench lock clean
 
+# Debian's Chromium for the browser tests (Playwright cannot download a browser of its own here):
+# `apt-get install chromium`, about 35 s and 290 MB, as root or through sudo.
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -U pip
@@ -16,6 +21,12 @@ $(VENV)/.stamp-install: pyproject.toml $(LOCK) | $(BIN)/python
 	$(PIP) install -c $(LOCK) -e '.[test,web]'
 	@touch $@
 
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "the browser tests need Chromium at $(CHROMIUM)"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+
+# Ends by writing the HTML report (realpolitik-demo-report.html) and printing its path.
 demo: $(VENV)/.stamp-install
 	COLUMNS=110 $(BIN)/realpolitik demo
 
@@ -25,7 +36,7 @@ $(VENV)/.stamp-ray: $(VENV)/.stamp-install
 	$(PIP) install -c $(LOCK) -e '.[test,web,ray]'
 	@touch $@
 
-test: $(VENV)/.stamp-ray
+test: $(VENV)/.stamp-ray $(CHROMIUM)
 	$(BIN)/python -m pytest -q -m "not reference"
 
 # The reference extra: pygambit 16.7.0, which builds from source (about 6 minutes on a fresh machine).

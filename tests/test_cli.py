@@ -102,8 +102,13 @@ def test_questions_validate_reads_outcome_files_and_reports_unowned(tmp_path):
     assert r.exit_code == 2 and "vetoes" in r.output and "q.yaml:" in r.output
 
 
-def test_demo_prints_a_summary_of_the_flagship():
-    r = run("demo", "--scenario", FLAGSHIP, "--questions", QUESTIONS)
+def test_demo_prints_a_summary_of_the_flagship_and_ends_with_the_report(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the demo's store is ./.realpolitik-demo
+    report = tmp_path / "demo.html"
+    r = run("demo", "--scenario", FLAGSHIP, "--questions", QUESTIONS, "--members", "12",
+            "--workers", "1", "--report", str(report))  # fmt: skip
     assert r.exit_code == 0, r.output
     for text in ("international actors", "issue assad-role", "lint ok", "50 forecast questions"):
         assert text in r.output
+    assert report.is_file() and (tmp_path / ".realpolitik-demo/runs.duckdb").is_file()
+    assert r.output.rstrip().endswith(str(report.resolve())) or str(report) in r.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import duckdb
 import pytest
@@ -188,3 +189,25 @@ def test_runs_lists_as_table_and_json(st):
     r = cli("runs", "show", a.id, "--store", str(st.path), "--verify")
     assert r.exit_code == 0 and "3 of 6 members" in r.output and "checksums" in r.output
     assert isinstance(st.get(a.id), RunInfo)
+
+
+def test_a_held_store_is_shared_in_its_process_and_refused_to_others_naming_the_holder(tmp_path):
+    st = Store(tmp_path / "runs.duckdb", timeout=5)
+    with st.hold("realpolitik serve at http://127.0.0.1:1"):
+        info = Store(st.path).create(**RUN)  # another Store of the path: the held connection
+        Store(st.path).add_chunk(info.id, 0, 3, chunk(0, 3))
+        assert [c.count for c in st.chunks(info.id)] == [3] and st.stored() == {info.id: 3}
+        assert st.holder_note.is_file()
+        with pytest.raises(ScenarioError, match="already holds"):
+            with st.hold():
+                pass
+        t0 = time.monotonic()
+        r = subprocess.run(
+            [sys.executable, "-c", "import sys; from realpolitik.store import Store; "
+             "Store(sys.argv[1], timeout=30).runs()", str(st.path)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert r.returncode != 0 and time.monotonic() - t0 < 20  # at once, not after the timeout
+        assert f"held by realpolitik serve at http://127.0.0.1:1 (PID {os.getpid()})" in r.stderr
+    assert not st.holder_note.exists()
+    assert [x.id for x in Store(st.path).runs()] == [info.id]  # released: an ordinary store again

@@ -530,6 +530,94 @@ def compare(
 
 
 @app.command()
+def sensitivity(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="a stored run's id")],
+    question: Annotated[str, typer.Option("--question", help="the question id")],
+    questions: Questions = Path("data/questions/questions-syria-2015.yaml"),
+    top: Annotated[int, typer.Option("--top", help="rows of the table")] = 15,
+    morris: Annotated[
+        bool, typer.Option("--morris", help="also Morris screening by section (extra runs)")
+    ] = False,
+    trajectories: Annotated[int, typer.Option(help="Morris trajectories")] = 10,
+    morris_members: Annotated[
+        int, typer.Option("--morris-members", help="members per Morris design point")
+    ] = 20,
+    format: TableOrJson = "table",  # noqa: A002
+    workers: Workers = None,
+    store: StoreOpt = None,
+):
+    """Which uncertain inputs drive a question's forecast: PAWN and Borgonovo's δ on the run's own
+    members (no extra runs), against the noise floor of dummy inputs; --morris adds screening."""
+    from .report import sensitivity as view
+    from .sensitivity import of_run
+
+    if format not in ("table", "json"):
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--format", "unknown format",
+                                     format, ("table", "json"))]))  # fmt: skip
+    r = _open_run(run_id, store)
+    try:
+        result = of_run(r, question, questions, morris=morris, trajectories=trajectories,
+                        morris_members=morris_members, workers=workers)  # fmt: skip
+    except ScenarioError as exc:
+        _fail(exc)
+    if format == "json":
+        print(json.dumps(result.as_dict(top=top)))
+    else:
+        view.table(result, out, top)
+
+
+@app.command()
+def report(
+    source: Annotated[
+        str, typer.Argument(metavar="RUN_OR_SCENARIO", help="a stored run's id, or a scenario file")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")] = Path(
+        "report.html"
+    ),
+    members: Annotated[
+        int, typer.Option("--members", "-n", help="ensemble members (a scenario only)")
+    ] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="the root seed (a scenario only)")] = 1,
+    counterfactual: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--counterfactual",
+            "-c",
+            help="counterfactuals to run beside a scenario "
+            "(repeatable; default: every one of the scenario's)",
+        ),
+    ] = None,  # fmt: skip
+    questions: Questions = Path("data/questions/questions-syria-2015.yaml"),
+    store: StoreOpt = None,
+):
+    """One self-contained offline HTML report of a run (or of a scenario, run first into the store
+    with its counterfactuals): the scenario, the map, fan charts, bargaining, alignment, choices,
+    forecasts, scores, counterfactuals and the drivers of each forecast."""
+    from .api import check_members
+    from .report.html import write_report
+
+    if not output.parent.is_dir():
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--output",
+                                     "the folder does not exist", str(output.parent))]))  # fmt: skip
+    try:
+        check_members(members)
+        cfs = counterfactual or None
+        if _is_scenario(source):
+            doc = _load_doc(Path(source))
+            runs = 1 + (len(cfs) if cfs is not None else len(doc.scenario.counterfactuals))
+            with _progress(members * runs) as advance:
+                path = write_report(source, output, store=store, members=members, seed=seed,
+                                    progress=advance, questions=questions,
+                                    counterfactuals=cfs)  # fmt: skip
+        else:
+            path = write_report(source, output, store=store, questions=questions,
+                                counterfactuals=cfs)  # fmt: skip
+    except ScenarioError as exc:
+        _fail(exc)
+    out.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command()
 def explain(
     scenario: FileArg,
     questions: Questions = Path("data/questions/questions-syria-2015.yaml"),
@@ -587,6 +675,10 @@ def _questions(path: Path, doc) -> list:
     return qs
 
 
+DEMO_STORE = Path(".realpolitik-demo/runs.duckdb")
+DEMO_COUNTERFACTUAL = "no-russian-intervention"
+
+
 @app.command()
 def demo(
     scenario: Annotated[Path, typer.Option(help="the flagship scenario")] = Path(
@@ -597,30 +689,136 @@ def demo(
     ),
     members: Members = 1000,
     seed: Seed = 2015,
+    report: Annotated[Path, typer.Option("--report", help="where to write the HTML report")] = Path(
+        "realpolitik-demo-report.html"
+    ),
+    workers: Workers = None,
 ):
     """What `make demo` shows: the flagship validated and linted, then simulated (every engine
-    coupled) and what the ensemble says at each level, with ranges."""
-    from .api import answer
+    coupled) and what the ensemble says at each level, with ranges; ends by writing the HTML report
+    (with the no-Russian-intervention counterfactual on the same seed) and printing its path. The
+    runs go to a fresh store in .realpolitik-demo/."""
+    import shutil
+
     from .report import forecasts as view
     from .report.briefing import print_lint, state_summary, summary
+    from .report.html import write_report
+    from .runs import run as start
     from .scenario.provenance import lint as run_lint
 
     doc = _load_doc(scenario)
     summary(doc.scenario, out)
-    report = run_lint(doc)
-    print_lint(report, out, verbose=False)
-    if not report.ok:
-        _fail(ScenarioError(report.problems))
+    lint_report = run_lint(doc)
+    print_lint(lint_report, out, verbose=False)
+    if not lint_report.ok:
+        _fail(ScenarioError(lint_report.problems))
     n = _check_questions(questions, doc)
     out.print(
         f"[green]ok[/green] {n} forecast questions; every id exists and is owned by a mechanism"
     )
+    if not report.parent.is_dir():
+        _fail(ScenarioError([Problem("<arguments>", None, None, "--report",
+                                     "the folder does not exist", str(report.parent))]))  # fmt: skip
+    shutil.rmtree(DEMO_STORE.parent, ignore_errors=True)  # the demo's own store, fresh each time
+    DEMO_STORE.parent.mkdir(parents=True)
+    st = _store(DEMO_STORE)
     out.rule(f"The coupled simulation: {members} members, seed {seed}")
-    ds = _simulate(doc, members, seed, None)
-    state_summary(ds, out)
-    view.table([answer(q, ds) for q in _questions(questions, doc)], out, "The questions")
-    out.print("p: (k + ½)/(n + 1) of n members, [90 % interval of that Monte Carlo estimate]; "
-              "numeric: the ensemble's median and 5–95 % range.")  # fmt: skip
+    try:
+        with _progress(members) as advance:
+            base = start(doc, members, seed, workers=workers, store=st, progress=advance)
+        ds = base.dataset()
+        state_summary(ds, out)
+        view.table(base.forecast(_questions(questions, doc)), out, "The questions")
+        out.print("p: (k + ½)/(n + 1) of n members, [90 % interval of that Monte Carlo estimate]; "
+                  "numeric: the ensemble's median and 5–95 % range.")  # fmt: skip
+        out.rule(f"The report (with the counterfactual {DEMO_COUNTERFACTUAL}, same seed)")
+        with _progress(members, f"simulating {DEMO_COUNTERFACTUAL}") as advance:
+            start(doc, members, seed, DEMO_COUNTERFACTUAL, workers=workers, store=st,
+                  progress=advance)  # fmt: skip
+        path = write_report(base.id, report, store=st, questions=questions)
+    except ScenarioError as exc:
+        _fail(exc)
+    out.print(f"runs in {st.path} (browse them: realpolitik runs --store {st.path})")
+    out.print(f"wrote the report: {path.resolve()}", soft_wrap=True)
+
+
+def _listenable(host: str, port: int) -> list[Problem]:
+    """No problem if ``host:port`` can be bound now, else one saying why."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(infos[0][4])
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return [Problem("<arguments>", None, None, "--host/--port", f"cannot listen there "
+                        f"({reason})", f"{host}:{port}")]  # fmt: skip
+    return []
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="the port")] = 8000,
+    store: StoreOpt = None,
+    scenarios: Annotated[
+        list[Path] | None,
+        typer.Option("--scenarios", help="a folder of scenarios (repeatable; default: scenarios/)"),
+    ] = None,
+    max_members: Annotated[
+        int, typer.Option(min=1, help="the largest run the server starts")
+    ] = 10_000,
+    max_concurrent_runs: Annotated[
+        int, typer.Option(min=1, max=64, help="runs at once (more are refused: 429)")
+    ] = 2,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            help="simulation worker processes, shared by the "
+            "server's runs (default: this machine's cores)",
+        ),
+    ] = None,  # fmt: skip
+):
+    """The dashboard and JSON API (FastAPI): browse scenarios and runs, start runs on the server's
+    worker pool with live progress, read reports, compare runs. The server holds its store: a CLI
+    run against it is refused while it runs. API docs at /docs."""
+    import uvicorn
+
+    from .ensemble import check_workers
+    from .web.app import Settings, create_app
+    from .web.catalogue import default_folders
+
+    folders = scenarios or default_folders()
+    problems = [Problem("<arguments>", None, None, "--scenarios", "not a folder", str(f))
+                for f in folders if not f.is_dir()]  # fmt: skip
+    if not folders:
+        problems.append(Problem("<arguments>", None, None, "--scenarios", "no scenarios folder "
+                                "here: give one with --scenarios DIR"))  # fmt: skip
+    try:
+        check_workers(workers)
+        with _store(store).connect(write=True):  # free, of this schema (created if new)
+            pass
+    except ScenarioError as exc:
+        problems.extend(exc.problems)
+    problems.extend(_listenable(host, port))
+    if problems:
+        _fail(ScenarioError(problems))
+    url = f"http://{host}:{port}"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning[/yellow] listening on {host}: the server has no "
+                  "authentication; anyone who reaches it can start runs", soft_wrap=True)  # fmt: skip
+    settings = Settings(store=store, scenarios=folders, max_members=max_members,
+                        max_concurrent_runs=max_concurrent_runs, workers=workers, url=url)  # fmt: skip
+    err.print(f"realpolitik serve: {url}/ (API docs {url}/docs); store {_store(store).path}; "
+              "Ctrl-C stops it", soft_wrap=True)  # fmt: skip
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    except ScenarioError as exc:
+        _fail(exc)
 
 
 # --- scores (issue 13): score, backtest, ablate --------------------------------------------------

@@ -255,13 +255,18 @@ class Difference:
     high: float
 
 
-def compare(a: Run, b: Run, questions) -> list[Difference]:
-    """Paired differences A − B on the members both runs hold (see the module docstring)."""
+def compare(
+    a: Run, b: Run, questions, resolved_b: dict | None = None, resolved_a: dict | None = None
+) -> list[Difference]:
+    """Paired differences A − B on the members both runs hold (see the module docstring);
+    ``resolved_a``/``resolved_b``: a run's resolutions ({id: per-member values}) when the caller
+    already has them."""
     from .questions.schema import is_numeric
 
     qs = _questions(questions)
     n = min(a.info.members, b.info.members)
-    xa, xb = a.resolve(qs), b.resolve(qs)
+    xa = resolved_a if resolved_a is not None else a.resolve(qs)
+    xb = resolved_b if resolved_b is not None else b.resolve(qs)
     out = []
     for q in qs:
         u = np.asarray(xa[q.id][:n], float)

@@ -18,17 +18,25 @@ admits one writer at a time: connections are opened per transaction, a lock held
 is waited for up to ``$REALPOLITIK_STORE_TIMEOUT`` seconds (default 10) and then reported with its
 holder. A store of another schema version is refused, with ``realpolitik store migrate`` named where
 :data:`MIGRATIONS` leads to this version.
+
+A long-lived process (``realpolitik serve``) *holds* its store (:meth:`Store.hold`): one read-write
+connection open for its life, shared by every :class:`Store` of that path in the process (a cursor per
+transaction), so no other process writes to it meanwhile; a note beside the database
+(``<store>.holder.json``: pid, host, what holds it) lets another process's refusal say who holds it,
+at once rather than after the timeout.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import secrets
 import shutil
 import socket
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -54,6 +62,8 @@ _TABLES = (
         file VARCHAR NOT NULL, checksum VARCHAR NOT NULL, PRIMARY KEY (run, first_member))""",
 )
 _HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
+_HELD: dict[Path, object] = {}  # store path -> the DuckDB connection this process holds it by
+_HELD_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -184,12 +194,59 @@ class Store:
                 self.folder,
             ) from None
 
+    @property
+    def holder_note(self) -> Path:
+        return self.path.with_name(self.path.name + ".holder.json")
+
+    @contextmanager
+    def hold(self, holder: str = "realpolitik"):
+        """Hold the store while the context lasts: one read-write connection, opened now (the
+        schema created or checked) and shared by every :class:`Store` of this path in this process;
+        the note ``<store>.holder.json`` says who holds it (``holder``) until the context ends."""
+        import duckdb
+
+        with _HELD_LOCK:
+            if self.path in _HELD:
+                raise self.error("--store", "this process already holds the store")
+            with self.connect(write=True):  # waits for (or reports) another writer; checks schema
+                pass
+            con = duckdb.connect(str(self.path))
+            _HELD[self.path] = con
+        note = {"pid": os.getpid(), "host": socket.gethostname(), "holder": holder}
+        self.holder_note.write_text(json.dumps(note) + "\n")
+        try:
+            yield self
+        finally:
+            with _HELD_LOCK:
+                _HELD.pop(self.path, None)
+            self.holder_note.unlink(missing_ok=True)
+            con.close()
+
+    def _held_by(self, pid: str) -> str | None:
+        """Who holds the store, from its note, if the note is that lock holder's."""
+        try:
+            note = json.loads(self.holder_note.read_text())
+        except (OSError, ValueError):
+            return None
+        if str(note.get("pid")) != pid or note.get("host") != socket.gethostname():
+            return None
+        return str(note.get("holder") or "another process")
+
     @contextmanager
     def connect(self, write: bool = False, migrating: bool = False):
         """A DuckDB connection (None when reading a store that does not exist yet), closed after;
-        a store of another schema version is refused unless ``migrating``."""
+        a store of another schema version is refused unless ``migrating``. In a process that holds
+        the store (:meth:`hold`), a cursor of the held connection."""
         import duckdb
 
+        held = _HELD.get(self.path)
+        if held is not None:
+            cur = held.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+            return
         if not write and not self.path.exists():
             yield None
             return
@@ -204,6 +261,13 @@ class Store:
                 held = _HOLDER.search(str(exc))
                 if held is None:
                     raise self.error("--store", "cannot open the store", exc) from None
+                holder = self._held_by(held.group(2))
+                if holder is not None:
+                    raise self.error(
+                        "--store",
+                        f"the store is held by {holder} (PID {held.group(2)}): use it through "
+                        "that process, stop it, or give another --store",
+                    ) from None
                 if time.monotonic() >= deadline:
                     raise self.error(
                         "--store",
@@ -341,6 +405,14 @@ class Store:
                 "ORDER BY first_member", [run_id],
             ).fetchall()  # fmt: skip
         return [Chunk(int(a), int(b), self.folder / f, s) for a, b, f, s in rows]
+
+    def stored(self) -> dict[str, int]:
+        """{run id: members stored} for every run with a chunk (one query)."""
+        with self.connect() as con:
+            rows = [] if con is None else con.execute(
+                "SELECT run, sum(count) FROM chunks GROUP BY run"
+            ).fetchall()  # fmt: skip
+        return {r: int(n) for r, n in rows}
 
     def add_chunk(self, run_id: str, first: int, count: int, data: bytes) -> Chunk:
         """Write a chunk's file (temporary name, fsync, rename, fsync the folder), then register it

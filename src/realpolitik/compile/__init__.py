@@ -155,15 +155,18 @@ def compile(  # noqa: A001 - the package's one entry point
     members: int,
     rng: MemberRNG,
     counterfactual: tuple[str, Scenario, tuple[Do, ...]] | None = None,
+    samples: dict[str, np.ndarray] | None = None,
 ) -> Compiled:
     """Compile ``scenario`` (or, with ``counterfactual`` = (id, patched scenario, do list), that
-    counterfactual of it) for the ``members`` members of ``rng`` (global indices rng.start …)."""
+    counterfactual of it) for the ``members`` members of ``rng`` (global indices rng.start …);
+    ``samples`` replaces the members' keyed draws of the simulated scenario's values (Morris
+    screening sets some of them to a design's values)."""
     from . import loop
 
     if members != rng.n:
         raise ValueError(f"members ({members}) must equal the rng's member range ({rng.n})")
     cf_id, s, dos = counterfactual if counterfactual is not None else ("", scenario, ())
-    d = draws(s, rng, scenario if counterfactual is not None else None)
+    d = draws(s, rng, scenario if counterfactual is not None else None, samples)
     engines = {}
     for name in ENGINE_ORDER:
         module = import_module(f"{__name__}.{name}")
