@@ -67,6 +67,7 @@ DELTA_TOP = 15
 RESAMPLES = 100
 LEVEL = 0.9
 DUMMY = "(dummy {k})"
+TIE = 1e-9  # KS distances equal but for rounding are ties: an input must beat the floor by more
 
 
 # --- the estimators ---------------------------------------------------------------------------------
@@ -393,7 +394,7 @@ def analyze(
     is_dummy = table["section"] == "dummy"
     floor = {k: float(table.loc[is_dummy, k].max()) if table.loc[is_dummy, k].notna().any()
              else float("nan") for k in ("pawn", "delta")}  # fmt: skip
-    table["driver"] = (~is_dummy) & (table["pawn"] > floor["pawn"])
+    table["driver"] = (~is_dummy) & (table["pawn"] > floor["pawn"] + TIE)
     table = table.sort_values(["pawn", "delta"], ascending=False, kind="stable")
     return Sensitivity(question.id, question.text, numeric, n, table, floor, design.constant,
                        notes=notes)  # fmt: skip
