@@ -467,9 +467,10 @@ def sensitivity_panel(run, qs, x: dict, doc=None) -> dict:
         f"PAWN index (Pianosi & Wagener 2015; median over 10 slides of the Kolmogorov–Smirnov "
         f"distance between the outcome's distribution given the input's slide and its distribution "
         f"overall) on the run's own members — no extra runs — for the {n} sampled inputs (scenario "
-        f"distributions and reference-class rates); the floor is the largest index of "
-        f"{sa.DUMMIES} dummy inputs nothing reads. Borgonovo's δ and Morris screening: `realpolitik "
-        "sensitivity RUN --question Q`.",
+        f"distributions and reference-class rates; those constant over the members are left out); "
+        "the floor is the largest index of as many dummy inputs as inputs vary, which nothing reads, "
+        "so about one listed driver per question is expected by chance. Borgonovo's δ and Morris "
+        "screening: `realpolitik sensitivity RUN --question Q`.",
         figs=figs,
         tables=[table(("question", "top drivers above the floor (PAWN)", "noise floor", "drivers"), rows)],
     )  # fmt: skip
