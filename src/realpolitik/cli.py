@@ -566,6 +566,9 @@ def sensitivity(
         view.table(result, out, top)
 
 
+QUESTIONS_FILE = "data/questions/questions-syria-2015.yaml"
+
+
 @app.command()
 def report(
     source: Annotated[
@@ -588,6 +591,14 @@ def report(
         ),
     ] = None,  # fmt: skip
     questions: Questions = Path("data/questions/questions-syria-2015.yaml"),
+    max_members: Annotated[
+        int | None,
+        typer.Option(
+            "--max-members",
+            help="read only the run's first members (memory: the "
+            "report holds them, about 0.3 GB per 1,000)",
+        ),
+    ] = None,  # fmt: skip
     store: StoreOpt = None,
 ):
     """One self-contained offline HTML report of a run (or of a scenario, run first into the store
@@ -599,6 +610,11 @@ def report(
     if not output.parent.is_dir():
         _fail(ScenarioError([Problem("<arguments>", None, None, "--output",
                                      "the folder does not exist", str(output.parent))]))  # fmt: skip
+    if not questions.is_file():
+        if questions != Path(QUESTIONS_FILE):
+            _fail(ScenarioError([Problem("<arguments>", None, None, "--questions",
+                                         "no such file", str(questions))]))  # fmt: skip
+        questions = None  # the default, found beside the source checkout
     try:
         check_members(members)
         cfs = counterfactual or None
@@ -608,10 +624,10 @@ def report(
             with _progress(members * runs) as advance:
                 path = write_report(source, output, store=store, members=members, seed=seed,
                                     progress=advance, questions=questions,
-                                    counterfactuals=cfs)  # fmt: skip
+                                    counterfactuals=cfs, max_members=max_members)  # fmt: skip
         else:
             path = write_report(source, output, store=store, questions=questions,
-                                counterfactuals=cfs)  # fmt: skip
+                                counterfactuals=cfs, max_members=max_members)  # fmt: skip
     except ScenarioError as exc:
         _fail(exc)
     out.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -267,6 +267,8 @@ def compare(
     n = min(a.info.members, b.info.members)
     xa = resolved_a if resolved_a is not None else a.resolve(qs)
     xb = resolved_b if resolved_b is not None else b.resolve(qs)
+    if qs:  # resolutions given for fewer members: pair those
+        n = min(n, len(xa[qs[0].id]), len(xb[qs[0].id]))
     out = []
     for q in qs:
         u = np.asarray(xa[q.id][:n], float)

@@ -7,11 +7,14 @@ members are left out (counted). **Output** Y: the question's per-member resoluti
 store (0/1 for a binary question, the value for a numeric one). The rest of a member's variation
 comes from the stochastic processes (monthly hazards, votes, ...), which no index attributes.
 
-**Noise floor.** :data:`DUMMIES` dummy inputs — keyed uniforms (``sensitivity/dummy/<k>``) that
-nothing reads — go through the same estimators; the largest of their indices is the level a
-non-influential input reaches at this ensemble size by chance (the dummy-parameter threshold of
-Khorashadi Zadeh, Nossent, Sarrazin, Pianosi & van Griensven 2017, *Env. Modelling & Software* 91).
-An input is a *driver* when its PAWN index lies above that floor.
+**Noise floor.** K dummy inputs — keyed uniforms (``sensitivity/dummy/<k>``) that nothing reads —
+go through the same estimators; the largest of their indices is the level a non-influential input
+reaches at this ensemble size by chance (the dummy-parameter threshold of Khorashadi Zadeh, Nossent,
+Sarrazin, Pianosi & van Griensven 2017, *Env. Modelling & Software* 91). An input is a *driver* when
+its PAWN index lies above that floor. A non-influential input beats the largest of K exchangeable
+dummies with probability at most 1/(K + 1), so K is the number of varying inputs (at least
+:data:`DUMMIES`): about one false driver is expected however many inputs a scenario samples (with 20
+dummies and 500 inputs it would be about 24).
 
 **Given-data estimators** (no extra runs; SALib 1.6 is the reference implementation):
 
@@ -67,6 +70,7 @@ DELTA_TOP = 15
 RESAMPLES = 100
 LEVEL = 0.9
 DUMMY = "(dummy {k})"
+TIE = 1e-9  # KS distances equal but for rounding are ties: an input must beat the floor by more
 
 
 # --- the estimators ---------------------------------------------------------------------------------
@@ -342,7 +346,7 @@ class Design:
     def of(cls, inputs: dict[str, np.ndarray], seed: int) -> Design:
         n = len(next(iter(inputs.values())))
         varying = {k: np.asarray(v, float) for k, v in inputs.items() if np.ptp(v) > 0}
-        noise = dummies(seed, n)
+        noise = dummies(seed, n, max(DUMMIES, len(varying)))
         X = np.column_stack([*varying.values(), *noise.values()])
         return cls([*varying, *noise], X, len(varying), len(inputs) - len(varying), slides(X))
 
@@ -393,7 +397,7 @@ def analyze(
     is_dummy = table["section"] == "dummy"
     floor = {k: float(table.loc[is_dummy, k].max()) if table.loc[is_dummy, k].notna().any()
              else float("nan") for k in ("pawn", "delta")}  # fmt: skip
-    table["driver"] = (~is_dummy) & (table["pawn"] > floor["pawn"])
+    table["driver"] = (~is_dummy) & (table["pawn"] > floor["pawn"] + TIE)
     table = table.sort_values(["pawn", "delta"], ascending=False, kind="stable")
     return Sensitivity(question.id, question.text, numeric, n, table, floor, design.constant,
                        notes=notes)  # fmt: skip

@@ -161,3 +161,12 @@ def test_the_counterfactual_table_is_runs_compare(flagship_report, flagship_runs
     for d in compare(cf, base, read_questions(FLAGSHIP_QUESTIONS)):
         cells = re.findall(r"<td>([^<]*)</td>", rows[d.question])
         assert cells == [_num(d.a), _num(d.b), _num(d.mean), f"[{_num(d.low)}, {_num(d.high)}]"]
+
+
+def test_max_members_reads_the_first_members_only(flagship_runs, tmp_path):
+    st, base, _ = flagship_runs
+    text = write_report(base.id, tmp_path / "r.html", store=st.path, max_members=10,
+                        drivers=False).read_text(encoding="utf-8")  # fmt: skip
+    assert "10 (the first of 40)" in text and "(10 paired members)" in text
+    with pytest.raises(ScenarioError, match="at least 1"):
+        write_report(base.id, tmp_path / "r.html", store=st.path, max_members=0)

@@ -382,7 +382,7 @@ def scores(doc, ds, qs, outcomes: dict, run) -> dict:
     )  # fmt: skip
 
 
-def counterfactuals(base, cfs, qs, x: dict | None = None) -> dict:
+def counterfactuals(base, cfs, qs, x: dict | None = None, limit: int | None = None) -> dict:
     from ..runs import compare
 
     if not cfs:
@@ -395,7 +395,7 @@ def counterfactuals(base, cfs, qs, x: dict | None = None) -> dict:
         )  # fmt: skip
     tables, groups, labels = [], {}, [q.id for q in qs if not _numeric(q)]
     for cf in cfs:
-        cds = cf.dataset()
+        cds = cf.dataset().isel(member=slice(0, limit))
         for v in cds.data_vars:
             if v not in UNREAD:
                 cds[v].load()  # in place: one read each; forces and losses stay on disk
@@ -433,10 +433,13 @@ def _numeric(q) -> bool:
 
 
 def sensitivity_panel(run, qs, x: dict, doc=None) -> dict:
+    """PAWN of every question on the members of ``x`` (the run's first members)."""
     from .. import sensitivity as sa
 
     try:
         _, inputs = sa.run_inputs(run, doc)
+        n = len(next(iter(x.values())))
+        inputs = {k: v[:n] for k, v in inputs.items()}
     except ScenarioError as exc:
         return section("drivers", "What drives each forecast", str(exc.problems[0].message), "",
                        notes=[str(exc.problems[0])])  # fmt: skip
@@ -464,9 +467,10 @@ def sensitivity_panel(run, qs, x: dict, doc=None) -> dict:
         f"PAWN index (Pianosi & Wagener 2015; median over 10 slides of the Kolmogorov–Smirnov "
         f"distance between the outcome's distribution given the input's slide and its distribution "
         f"overall) on the run's own members — no extra runs — for the {n} sampled inputs (scenario "
-        f"distributions and reference-class rates); the floor is the largest index of "
-        f"{sa.DUMMIES} dummy inputs nothing reads. Borgonovo's δ and Morris screening: `realpolitik "
-        "sensitivity RUN --question Q`.",
+        f"distributions and reference-class rates; those constant over the members are left out); "
+        "the floor is the largest index of as many dummy inputs as inputs vary, which nothing reads, "
+        "so about one listed driver per question is expected by chance. Borgonovo's δ and Morris "
+        "screening: `realpolitik sensitivity RUN --question Q`.",
         figs=figs,
         tables=[table(("question", "top drivers above the floor (PAWN)", "noise floor", "drivers"), rows)],
     )  # fmt: skip
@@ -475,8 +479,18 @@ def sensitivity_panel(run, qs, x: dict, doc=None) -> dict:
 # --- everything ------------------------------------------------------------------------------------
 
 
-def build(base, doc, cfs, qpath: Path | None, opath: Path | None, drivers: bool = True) -> dict:
-    """The template's context: header facts, sections, figures (id → figure dict)."""
+def build(
+    base,
+    doc,
+    cfs,
+    qpath: Path | None,
+    opath: Path | None,
+    drivers: bool = True,
+    max_members: int | None = None,
+) -> dict:
+    """The template's context: header facts, sections, figures (id → figure dict). With
+    ``max_members``, every section reads the run's first ``max_members`` members only (the
+    trajectory is held in memory: about 0.3 GB per 1,000 members)."""
     from ..api import read_questions
 
     s = doc.scenario
@@ -490,7 +504,7 @@ def build(base, doc, cfs, qpath: Path | None, opath: Path | None, drivers: bool 
         timings[name] = now - clock
         clock = now
 
-    ds = base.dataset()
+    ds = base.dataset().isel(member=slice(0, max_members))
     ds = ds[[v for v in ds.data_vars if v != "losses"]].load()  # the questions never read losses
     a = Arrays(ds)
     lap("read the trajectory")
@@ -520,7 +534,7 @@ def build(base, doc, cfs, qpath: Path | None, opath: Path | None, drivers: bool 
         out.append(forecasts(qs, x, outcomes, notes))
         out.append(scores(doc, ds, qs, outcomes, base))
         lap("forecasts and scores")
-        out.append(counterfactuals(base, cfs, qs, x))
+        out.append(counterfactuals(base, cfs, qs, x, max_members))
         lap("counterfactuals")
         if drivers:
             out.append(sensitivity_panel(base, qs, x, doc))
@@ -537,7 +551,8 @@ def build(base, doc, cfs, qpath: Path | None, opath: Path | None, drivers: bool 
         "title": m.title or m.id,
         "facts": [("scenario", m.id), ("run", base.id),
                   ("counterfactual", info.counterfactual or "none (base run)"),
-                  ("members", f"{ds.sizes['member']:,}"), ("seed", info.seed),
+                  ("members", f"{ds.sizes['member']:,}" + (f" (the first of {info.members:,})"
+                   if ds.sizes["member"] < info.members else "")), ("seed", info.seed),
                   ("knowledge cut-off", m.as_of), ("simulated", f"{m.start} → {m.end}"),
                   ("area basis", ds.attrs.get("area_basis", "")),
                   ("counterfactual runs", ", ".join(f"{c.info.counterfactual} ({c.id})" for c in cfs) or "none"),

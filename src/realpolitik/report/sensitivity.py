@@ -1,5 +1,6 @@
-"""The sensitivity table (rich): one question's inputs ranked by PAWN, δ with its interval, the
-noise floor of the dummy inputs, and Morris screening by group when it was run."""
+"""The sensitivity table (rich): one question's inputs ranked by PAWN (the dummies left out of the
+rows), δ with its interval, the noise floor of the dummy inputs, and Morris screening by group when
+it was run."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ def _f(x, digits: int = 3) -> str:
 
 def table(result, console: Console, top: int = 15) -> None:
     """Print ``result`` (a :class:`realpolitik.sensitivity.Sensitivity`): its ``top`` inputs."""
-    t = result.to_df().head(top)
+    t = result.to_df()
+    t = t[t["section"] != "dummy"].head(top)  # the dummies show as the floor below
     title = (f"What drives {result.question} ({result.members:,} members"
              f"{', run ' + result.run if result.run else ''})")  # fmt: skip
     out = Table(title=title, title_justify="left")
@@ -35,7 +37,8 @@ def table(result, console: Console, top: int = 15) -> None:
     console.print(f"noise floor (largest of the {int((result.table['section'] == 'dummy').sum())} "
                   f"dummy inputs): PAWN {_f(fl.get('pawn'))}, δ {_f(fl.get('delta'))}; "
                   f"{result.constant} inputs constant over the members left out; "
-                  f"{int(result.table['driver'].sum())} inputs above the floor.",
+                  f"{int(result.table['driver'].sum())} input(s) above the floor, about one of "
+                  "them expected by chance.",
                   soft_wrap=True)  # fmt: skip
     for note in result.notes:
         console.print(f"note: {note}", soft_wrap=True)
