@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from . import batched, nulls
+from . import nulls
 from .compile import SECOND_PHASE, Compiled
 from .compile.asof import (
     air_sorties,
@@ -103,6 +103,11 @@ class Trajectory:
         self.composite = composite_weights(lay["regions"]) if lay["regions"] else None
         if self.composite is not None and not self.composite[0].shape[1]:
             self.composite = None
+        if self.composite is not None:  # each composite column: its parts and their weights
+            self.composite = tuple(
+                [(np.nonzero(w[:, j])[0], w[np.nonzero(w[:, j])[0], j]) for j in range(w.shape[1])]
+                for w in self.composite
+            )
         # month-major buffers: each month's record is one contiguous block (first-touch page faults
         # and copies stay sequential); the Dataset sees them as (member, month, …) views
         self.vars = {}
@@ -126,11 +131,13 @@ class Trajectory:
             value = series if name == "series" else store[name]
             if self.composite is not None and name in ("control", "forces", "losses"):
                 area, member = self.composite
-                n_map = value.shape[-1]
-                arr[t, lo : lo + value.shape[0], :, :n_map] = value
-                arr[t, lo : lo + value.shape[0], :, n_map:] = batched.matmul(
-                    value, area if name == "control" else member
-                )
+                n_map, rows = value.shape[-1], slice(lo, lo + value.shape[0])
+                arr[t, rows, :, :n_map] = value
+                for j, (parts, w) in enumerate(area if name == "control" else member):
+                    total = value[..., parts[0]] * w[0]  # parts summed in order: row by row
+                    for p, wp in zip(parts[1:], w[1:], strict=True):
+                        total = total + value[..., p] * wp
+                    arr[t, rows, :, n_map + j] = total
                 continue
             arr[t, lo : lo + value.shape[0]] = value
 
