@@ -136,7 +136,8 @@ def _drive(submit, wait_any, result, limit: int, chunks, done: Done, pending: di
 
 
 class Inline:
-    """One worker: this process (numba pinned to one thread while it runs)."""
+    """One worker: this process (numba and BLAS pinned to one thread while it runs, as in a spawned
+    worker)."""
 
     kind = "local"
     workers = 1
@@ -149,12 +150,14 @@ class Inline:
 
     def run(self, job: Job, chunks: Sequence[tuple[int, int]], done: Done) -> None:
         import numba
+        from threadpoolctl import threadpool_limits
 
         before = numba.get_num_threads()
         numba.set_num_threads(1)
         try:
-            for lo, hi in chunks:
-                done(lo, hi, work(job, lo, hi))
+            with threadpool_limits(1):
+                for lo, hi in chunks:
+                    done(lo, hi, work(job, lo, hi))
         finally:
             numba.set_num_threads(before)
 

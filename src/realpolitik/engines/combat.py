@@ -334,7 +334,7 @@ def supply_reach(held, adjacency, sources):
     return _reach_all(np.asarray(held, bool), np.asarray(sources, bool), indptr, indices)
 
 
-@numba.njit(parallel=True, fastmath=True, cache=True)
+@numba.njit(parallel=True, cache=True)
 def _posture(  # pragma: no cover - compiled
     control, X, eff, mult, hostile, indptr, indices, border_km, base, ext, theta,
     recovery, decay, g_pop, g_front, population, internal_km, ratio, live, assault, is_site,
@@ -405,7 +405,7 @@ def _posture(  # pragma: no cover - compiled
     return supplied, e, att, dfn, garrison, feasible
 
 
-@numba.njit(parallel=True, fastmath=True, cache=True)
+@numba.njit(parallel=True, cache=True)
 def _ground(control, X, att, dfn, hostile, feasible, kappa, k):  # pragma: no cover - compiled
     """Contest-success transfer of shares (step 5 of the module docstring); kappa (M, F, R) is each
     attacker's reach. Attacker i's strength is split over the enemies in r as its fire is, by
@@ -457,7 +457,7 @@ def _ground(control, X, att, dfn, hostile, feasible, kappa, k):  # pragma: no co
     return out
 
 
-@numba.njit(parallel=True, fastmath=True, cache=True)
+@numba.njit(parallel=True, cache=True)
 def _redeploy(X, garrison, supplied, control, hostile, base, population, rate, reinf, mobile_rate,
               density, depth, ratio):  # pragma: no cover - compiled  # fmt: skip
     """Step 8's recruitment and redeployment for every member (module docstring): the pool (the

@@ -38,7 +38,7 @@ def fire_matrices(a, w, p, guerrilla):
     return np.where(deitchman, 0.0, base), np.where(deitchman, base, 0.0)
 
 
-@numba.njit(inline="always", fastmath=True)
+@numba.njit(inline="always")
 def _expk(lv, e):
     """v^e from lv = ln v (−inf for v = 0): 0 for v = 0, 1 for e = 0 and v > 0."""
     if lv == -np.inf:
@@ -48,7 +48,7 @@ def _expk(lv, e):
     return np.exp(e * lv)
 
 
-@numba.njit(parallel=True, fastmath=True, cache=True)
+@numba.njit(parallel=True, cache=True)
 def attrition_substeps(X, A1, A2, W, c, p, q, dt, n_sub):  # pragma: no cover - compiled
     """Integrate the multi-sided law over one month in ``n_sub`` explicit Euler sub-steps of ``dt``.
 
