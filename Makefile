@@ -59,7 +59,7 @@ format: $(VENV)/.stamp-install
 # Every bench, each measuring its ratio in this run (bench/choice.py times pygambit: the reference
 # extra; bench/ensemble.py times Ray: the ray extra).
 bench: $(VENV)/.stamp-reference $(VENV)/.stamp-ray
-	@set -e; for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f; done
+	@set -e; for f in bench/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
 # Re-resolve the pinned versions (run after changing dependencies in pyproject.toml).
 lock: | $(BIN)/python

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -32,19 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
+from _machine import cpu_name
+
 ROOT = Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
 GOAL_RPS, GOAL_P99_MS = 500, 100
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def proc_cpu(pid: int) -> float:

@@ -12,7 +12,6 @@ members before the timed run, as a one-off per installation.
 from __future__ import annotations
 
 import os
-import platform
 import resource
 import sys
 import time
@@ -22,20 +21,11 @@ from pathlib import Path
 import numba
 
 import realpolitik as rp
+from _machine import cpu_name
 from realpolitik.simulate import simulate
 
 FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "syria-2015.yaml"
 GOAL_S, GOAL_GIB = 60.0, 4.0
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main(members: int = 10_000, chunk: int = 2000) -> None:
