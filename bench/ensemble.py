@@ -96,9 +96,11 @@ def timed(doc, st, members, backend) -> tuple[float, float, rp.Run]:
 
 
 def warm(doc, st, backend) -> float:
-    """Start every worker (imports, numba's cache): one chunk of one member per worker."""
+    """Start every worker (imports, numba's compilation or cache): two chunks of 8 members per worker
+    (a chunk of one member leaves some kernel specialisations uncompiled, and a fresh clone then
+    compiled them inside the first timed run)."""
     t0 = time.perf_counter()
-    rp.run(doc, backend.workers, seed=0, backend=backend, chunk=1, store=st)
+    rp.run(doc, 16 * backend.workers, seed=0, backend=backend, chunk=8, store=st)
     return time.perf_counter() - t0
 
 
