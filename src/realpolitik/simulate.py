@@ -99,14 +99,17 @@ class Trajectory:
             self.attrs["hold"] = ",".join(sorted(c.hold))
         from .trajectory import VARIABLES, composite_weights
 
-        # composite regions (after the map's regions): control area-weighted, forces/losses summed
-        self.composite = composite_weights(lay["regions"]) if lay["regions"] else None
-        if self.composite is not None and not self.composite[0].shape[1]:
-            self.composite = None
-        if self.composite is not None:  # each composite column: its parts and their weights
+        # composite regions (after the map's regions): control area-weighted, forces/losses summed;
+        # per weighting, each composite column's parts and their weights
+        weights = composite_weights(lay["regions"]) if lay["regions"] else None
+        self.composite = None
+        if weights is not None and weights[0].shape[1]:
             self.composite = tuple(
-                [(np.nonzero(w[:, j])[0], w[np.nonzero(w[:, j])[0], j]) for j in range(w.shape[1])]
-                for w in self.composite
+                [
+                    (np.flatnonzero(w[:, j]), w[np.flatnonzero(w[:, j]), j])
+                    for j in range(w.shape[1])
+                ]
+                for w in weights
             )
         # month-major buffers: each month's record is one contiguous block (first-touch page faults
         # and copies stay sequential); the Dataset sees them as (member, month, …) views

@@ -82,15 +82,20 @@ class Decomposition:
         return {k: float(v) for k, v in self.__dict__.items()}
 
 
+def _binned(p: np.ndarray, o: np.ndarray, bins: int):
+    """(bin of each forecast, count per bin, mean forecast p̄_k, observed frequency ō_k); an empty
+    bin's means are 0."""
+    k = bin_index(p, bins)
+    count = np.bincount(k, minlength=bins)
+    safe = np.maximum(count, 1)
+    return k, count, np.bincount(k, p, bins) / safe, np.bincount(k, o, bins) / safe
+
+
 def decompose(p, o, bins: int = BINS) -> Decomposition:
     """The exact decomposition of the mean Brier score (module docstring)."""
     p, o = np.asarray(p, float), np.asarray(o, float)
     n = p.size
-    k = bin_index(p, bins)
-    count = np.bincount(k, minlength=bins)
-    safe = np.maximum(count, 1)
-    pbar = np.bincount(k, p, bins) / safe
-    obar = np.bincount(k, o, bins) / safe
+    k, count, pbar, obar = _binned(p, o, bins)
     o_all = o.mean()
     dp, do = p - pbar[k], o - obar[k]
     return Decomposition(
@@ -138,11 +143,8 @@ def reliability(
     from keyed uniforms ``scoring/consistency/forecasts`` and ``…/outcomes``."""
     p, o = np.asarray(p, float), np.asarray(o, float)
     n = p.size
-    k = bin_index(p, bins)
-    count = np.bincount(k, minlength=bins)
-    safe = np.maximum(count, 1)
-    pbar = np.bincount(k, p, bins) / safe
-    obar = np.where(count > 0, np.bincount(k, o, bins) / safe, np.nan)
+    _, count, pbar, obar = _binned(p, o, bins)
+    obar = np.where(count > 0, obar, np.nan)
     pick = _indices(seed, "scoring/consistency/forecasts", resamples, n)
     ps = p[pick]
     os_ = uniforms(seed, "scoring/consistency/outcomes", 0, resamples, n) < ps
