@@ -73,6 +73,34 @@ def test_chunks_cover_the_run_and_bad_sizes_are_refused():
         ensemble.chunk_size(200_000, 1, 2)
 
 
+def test_ctrl_c_while_waiting_is_raised_between_waits_and_the_handler_is_restored():
+    """A Ctrl-C during the wait is held until ``check()``; the chunks already finished are handed
+    to ``done`` in order up to it, and SIGINT's handler is Python's again afterwards."""
+    got = []
+
+    def wait_any(handles):
+        os.kill(os.getpid(), signal.SIGINT)  # pressed while the driver waits
+        time.sleep(0.05)  # the handler runs here: no KeyboardInterrupt inside the wait
+        return set(list(handles)[:1])
+
+    def drive(wait_any, check):
+        ensemble._drive(lambda lo, hi: (lo, hi), wait_any, lambda h: h, 2, ensemble.plan(6, 2),
+                        lambda lo, hi, r: got.append(r), {}, check)  # fmt: skip
+
+    inherited = signal.signal(
+        signal.SIGINT, signal.default_int_handler
+    )  # pytest may run with it ignored
+    try:
+        with pytest.raises(KeyboardInterrupt), ensemble._ctrl_c_between_waits() as check:
+            drive(wait_any, check)
+        assert got == [] and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with ensemble._ctrl_c_between_waits() as check:
+            drive(lambda hs: set(hs), check)
+        assert got == [(0, 2), (2, 4), (4, 6)]
+    finally:
+        signal.signal(signal.SIGINT, inherited)
+
+
 # --- bit identity -------------------------------------------------------------------------------
 
 
@@ -174,12 +202,14 @@ def test_forecast_and_compare_read_runs_from_the_store(doc, st, small):
 
 
 def start_cli_run(st, *args):
-    """A ``realpolitik run`` in its own process group; returns (process, run id)."""
+    """A ``realpolitik run`` in its own process group, with Ctrl-C's default action whatever this
+    process inherited (a shell's background job ignores SIGINT, and so would the run); returns
+    (process, run id)."""
     p = subprocess.Popen(
         [sys.executable, "-m", "realpolitik", "run", str(FLAGSHIP), "--store", str(st.path),
          "--seed", str(SEED), *map(str, args)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        cwd=ROOT,
+        cwd=ROOT, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     line = p.stdout.readline()
     assert line.startswith("run "), line + p.stderr.read()

@@ -18,7 +18,8 @@ Each worker pins its numeric threads to one (``NUMBA/OMP/OPENBLAS/MKL_NUM_THREAD
 imports numpy, and numba's thread count), so W workers use W cores. At most 2·W chunks are in
 flight on local processes (W on Ray, whose cluster may have more CPUs than W), so the driver holds a
 bounded number of results whatever the size of the run. On any exception in the driver (Ctrl-C
-included) the chunks in flight are dropped and the workers stopped.
+included, read between waits: :func:`_ctrl_c_between_waits`) the chunks in flight are dropped and
+the workers stopped.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import math
 import os
 import signal
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -41,6 +43,7 @@ MAX_CHUNKS = 100_000  # chunks in one run (a file each)
 BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 THREAD_VARS = ("NUMBA_NUM_THREADS", *BLAS_VARS)
 BACKENDS = ("local", "ray")
+POLL = 0.25  # seconds between looks for a Ctrl-C while the driver waits for chunks
 
 
 def cores() -> int:
@@ -117,9 +120,19 @@ def check_workers(workers: int | None) -> int | None:
 Done = Callable[[int, int, object], None]
 
 
-def _drive(submit, wait_any, result, limit: int, chunks, done: Done, pending: dict) -> None:
+def _drive(
+    submit,
+    wait_any,
+    result,
+    limit: int,
+    chunks,
+    done: Done,
+    pending: dict,
+    check: Callable[[], None] = lambda: None,
+) -> None:
     """Keep ``limit`` chunks in flight; as some finish, submit the next ones, then hand the finished
-    to ``done`` in member order (``pending`` maps each handle in flight to its chunk)."""
+    to ``done`` in member order (``pending`` maps each handle in flight to its chunk). ``check()``
+    runs after every wait and every ``done`` (it raises to stop)."""
     todo = list(chunks)[::-1]
 
     def refill():
@@ -130,9 +143,37 @@ def _drive(submit, wait_any, result, limit: int, chunks, done: Done, pending: di
     refill()
     while pending:
         ready = sorted((pending.pop(h), h) for h in wait_any(pending))
+        check()
         refill()
         for (lo, hi), h in ready:
             done(lo, hi, result(h))
+            check()
+
+
+@contextmanager
+def _ctrl_c_between_waits():
+    """Yield ``check()``, which raises KeyboardInterrupt once Ctrl-C has been pressed.
+
+    While the driver waits for chunks Ctrl-C only sets a flag, read by ``check()`` between waits: a
+    KeyboardInterrupt raised inside ``concurrent.futures.wait`` can leave a future's lock held, and
+    the pool's manager thread then blocks on it for ever (shutdown hangs). Off the main thread (the
+    dashboard's jobs), or where SIGINT is ignored or has the caller's own handler, nothing changes."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):  # fmt: skip
+        yield lambda: None
+        return
+    pressed: list[bool] = []
+
+    def check() -> None:
+        if pressed:
+            pressed.clear()
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        yield check
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class Inline:
@@ -215,16 +256,17 @@ class Local:
 
     def run(self, job: Job, chunks: Sequence[tuple[int, int]], done: Done) -> None:
         pending: dict = {}
-        try:
-            _drive(
-                lambda lo, hi: self.pool.submit(work, job, lo, hi),
-                lambda hs: wait(hs, return_when=FIRST_COMPLETED)[0],
-                lambda f: f.result(),
-                2 * self.workers, chunks, done, pending,
-            )  # fmt: skip
-        except BaseException:
-            self._stop(pending)
-            raise
+        with _ctrl_c_between_waits() as check:
+            try:
+                _drive(
+                    lambda lo, hi: self.pool.submit(work, job, lo, hi),
+                    lambda hs: wait(hs, timeout=POLL, return_when=FIRST_COMPLETED)[0],
+                    lambda f: f.result(),
+                    2 * self.workers, chunks, done, pending, check,
+                )  # fmt: skip
+            except BaseException:
+                self._stop(pending)  # a second Ctrl-C meanwhile is ignored
+                raise
 
     def _stop(self, pending) -> None:
         """Drop the chunks in flight and end the workers now (a Ctrl-C does not wait for them)."""
@@ -312,17 +354,18 @@ class Ray:
 
         job_ref = ray.put(job)
         pending: dict = {}
-        try:
-            _drive(
-                lambda lo, hi: self._task.remote(job_ref, lo, hi),
-                lambda refs: ray.wait(list(refs), num_returns=1)[0],
-                ray.get,
-                self.workers, chunks, done, pending,
-            )  # fmt: skip
-        except BaseException:
-            for ref in pending:
-                ray.cancel(ref, force=True)
-            raise
+        with _ctrl_c_between_waits() as check:
+            try:
+                _drive(
+                    lambda lo, hi: self._task.remote(job_ref, lo, hi),
+                    lambda refs: ray.wait(list(refs), num_returns=1, timeout=POLL)[0],
+                    ray.get,
+                    self.workers, chunks, done, pending, check,
+                )  # fmt: skip
+            except BaseException:
+                for ref in pending:
+                    ray.cancel(ref, force=True)
+                raise
 
 
 def backend(kind: str = "local", workers: int | None = None, address: str | None = None):
