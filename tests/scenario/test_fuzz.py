@@ -66,7 +66,7 @@ def _paths(node, path=()):
             yield from _paths(v, (*path, i))
 
 
-@settings(max_examples=500, **SETTINGS)
+@settings(max_examples=200, **SETTINGS)
 @given(data=st.data())
 def test_mutated_scenarios(data):
     doc, _ = yamlio.loads(MINI)
