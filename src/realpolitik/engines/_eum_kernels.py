@@ -194,34 +194,46 @@ def weighted_mean(x, w, m):
 def vote_sums(x, w, rho, m, mp, invd, f, a_sum, b_sum, ld=None):
     """Votes of one pass (§3.2–3.3); returns the CODE denominator D.
 
-    f[a, k] = w_k·(|x_k − x_a|/Δ)^{r_k}, so v_k(x_i, x_j) = f[j, k] − f[i, k];
-    A_ab = Σ_k |f[a, k] − f[b, k]| (symmetric), B_a = Σ_k f[a, k], D = Σ_{a,b} A_ab.
+    f[k, a] = w_k·(|x_k − x_a|/Δ)^{r_k}, so v_k(x_i, x_j) = f[k, j] − f[k, i];
+    A_ab = Σ_k |f[k, a] − f[k, b]| (symmetric), B_a = Σ_k f[k, a], D = Σ_{a<b} 2·A_ab.
     ``rho`` None means every r_k = 1 (pass 1); otherwise ``ld`` holds ln(|x_a − x_k|/Δ) (see
-    :func:`log_tables`). Padding voters (w = 0) add exact zeros.
+    :func:`log_tables`). Padding voters (w = 0) add exact zeros. The voter loop is outermost and
+    every sum over k runs k = 0, 1, … (as a plain sum would), so the inner loops carry no reduction
+    and vectorise without fast-math; A_ab is summed whole for every a < m, b < mp (|u − v| = |v − u|
+    exactly, so A is symmetric bit for bit; entries b ≥ m are never read).
     """
     zero = x[0] - x[0]
-    for a in range(m):
-        xa = x[a]
+    for k in range(mp):
+        xk = x[k]
+        wk = w[k]
         if rho is None:
-            for k in range(mp):
-                f[a, k] = w[k] * (abs(x[k] - xa) * invd)
-        else:
-            for k in range(mp):
-                f[a, k] = w[k] * fexp(rho[k] * ld[a, k])
+            for a in range(m):
+                f[k, a] = wk * (abs(xk - x[a]) * invd)
+        else:  # ln d is symmetric, and a padding voter sits at x[0]: row k of ld, or row 0
+            row = k if k < m else 0
+            rk = rho[k]
+            for a in range(m):
+                f[k, a] = wk * fexp(rk * ld[row, a])
+        for a in range(m, mp):  # padding positions sit at x[0] too
+            f[k, a] = f[k, 0]
+    for a in range(m):
+        b_sum[a] = zero
+        for b in range(mp):
+            a_sum[a, b] = zero
+    for k in range(mp):
+        for a in range(m):
+            b_sum[a] += f[k, a]
+    for k in range(mp):
+        fk = f[k]
+        for a in range(m):
+            fa = fk[a]
+            row_a = a_sum[a]
+            for b in range(mp):
+                row_a[b] += abs(fa - fk[b])
     big_d = zero
     for a in range(m):
-        acc = zero
-        for k in range(mp):
-            acc += f[a, k]
-        b_sum[a] = acc
-        a_sum[a, a] = zero
         for b in range(a + 1, m):
-            acc = zero
-            for k in range(mp):
-                acc += abs(f[a, k] - f[b, k])
-            a_sum[a, b] = acc
-            a_sum[b, a] = acc
-            big_d += acc
+            big_d += a_sum[a, b]
     return big_d + big_d
 
 
@@ -294,21 +306,25 @@ def security_exponents(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, q, rul
     usq = two - (two + two) * (one / two)
     inv2d = _inv2(big_d)
     for i in range(m):
-        acc = zero
-        xi = x[i]
-        for j in range(mp):  # j = i adds exactly 0 here (d = 0, P = 0, U_s = U_f = 0)
-            d = abs(xi - x[j]) * invd
+        sec[i] = zero
+    for j in range(m):  # j outermost: each S_i sums j = 0, 1, … with no reduction in the i loop
+        xj = x[j]
+        for i in range(m):  # j = i adds exactly 0 here (d = 0, P = 0, U_s = U_f = 0)
+            d = abs(x[i] - xj) * invd
             us = d + d
-            p_ji = _p(a_sum[i, j], b_sum[j], b_sum[i], inv2d, paper)  # A is symmetric
-            e = s[i] * (p_ji * us - (one - p_ji) * us) + (one - s[i]) * us - q * usq
-            acc += e if j < m else zero
+            p_ji = _p(a_sum[j, i], b_sum[j], b_sum[i], inv2d, paper)  # A is symmetric
+            sec[i] += s[i] * (p_ji * us - (one - p_ji) * us) + (one - s[i]) * us - q * usq
+    for _ in range(m, mp):  # the padding entries' exact zeros, as a plain sum over mp would add
+        for i in range(m):
+            sec[i] += zero
+    for i in range(m):
+        xi = x[i]
         if q != 1.0:
             for j in range(m):
                 if j != i:
                     d = abs(xi - x[j]) * invd
                     t = t_rule(x[j], xi, mu, rule)
-                    acc -= no_challenge_q(d, abs(x[j] - mu) * invd, t, one, q, one)
-        sec[i] = acc
+                    sec[i] -= no_challenge_q(d, abs(x[j] - mu) * invd, t, one, q, one)
     s_max = sec[0]
     s_min = sec[0]
     for i in range(m):
