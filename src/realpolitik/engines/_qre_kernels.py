@@ -11,6 +11,9 @@ For the row player's log-odds ``x`` (k = rows − 1 of them) and the column play
 followed along the λ grid with a secant predictor and ``n_newton`` Newton correctors (steps clipped to
 ±10), then polished at the target λ until the relative residual ``max|G| / (1 + max|x|)`` is below
 1e-14 (at most 30 steps). Games are processed in chunks, in parallel, with scratch arrays per chunk.
+Only the two small helpers (:func:`_solve`, :func:`_relative`) are inlined by numba: inlining the
+residuals and the arclength helpers too made the first compilation of both tracers take 110 s
+instead of 18 s on this machine, for about 15 % of QRE speed (``bench/choice.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _residual(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac):
     """Fill g = G(x) (k) and jac = ∂G/∂x (k × k) for one game; p, q, w and the rest are scratch."""
     k = rows - 1
@@ -136,7 +139,7 @@ def _relative(g, x, k):
     return big_g / (1.0 + big_x)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _polish(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac, lu, d, k):
     """Newton at a fixed λ until the relative residual is below 1e-14 (at most 30 steps, each
     component's step clipped to ±10); returns the residual."""
@@ -232,7 +235,7 @@ def n_chunks() -> int:
     return 8 * numba.get_num_threads()
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _residual_lam(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac, v, dq, g_lam):
     """``_residual`` plus g_lam = ∂G/∂λ: with v = Bᵀp, ∂q/∂λ = (diag q − q qᵀ)·v and
     ∂G_i/∂λ = −(w_{i+1} − w_0) − λ·(A ∂q/∂λ)_{i+1} + λ·(A ∂q/∂λ)_0."""
@@ -257,7 +260,7 @@ def _residual_lam(x, lam, a, b, rows, s, p, q, w, dp, dqv, dv, dw, g, jac, v, dq
         g_lam[i] = -(w[i + 1] - w[0]) - lam * (acc - dw0)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _augmented(jac, g_lam, row, k, aug):
     """aug = [[∂G/∂x | ∂G/∂λ], [row]] ((k + 1) × (k + 1))."""
     for i in range(k):
@@ -268,7 +271,7 @@ def _augmented(jac, g_lam, row, k, aug):
         aug[k, c] = row[c]
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _unit_tangent(jac, g_lam, row, k, aug, rhs, lu, out):
     """The tangent of the branch: [∂G/∂x | ∂G/∂λ]·τ = 0 with row·τ = 1, normalised."""
     _augmented(jac, g_lam, row, k, aug)
