@@ -203,14 +203,19 @@ def test_forecast_and_compare_read_runs_from_the_store(doc, st, small):
 
 def start_cli_run(st, *args):
     """A ``realpolitik run`` in its own process group, with Ctrl-C's default action whatever this
-    process inherited (a shell's background job ignores SIGINT, and so would the run); returns
-    (process, run id)."""
-    p = subprocess.Popen(
-        [sys.executable, "-m", "realpolitik", "run", str(FLAGSHIP), "--store", str(st.path),
-         "--seed", str(SEED), *map(str, args)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        cwd=ROOT, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )  # fmt: skip
+    process inherited (a shell's background job ignores SIGINT, and so would the run: an ignored
+    signal stays ignored across exec, a handled one is reset to the default); returns (process,
+    run id)."""
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        p = subprocess.Popen(
+            [sys.executable, "-m", "realpolitik", "run", str(FLAGSHIP), "--store", str(st.path),
+             "--seed", str(SEED), *map(str, args)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            cwd=ROOT,
+        )  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     line = p.stdout.readline()
     assert line.startswith("run "), line + p.stderr.read()
     return p, line.split()[1]
