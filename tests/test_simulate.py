@@ -77,6 +77,8 @@ def test_results_do_not_depend_on_chunking_or_member_range(doc):
     np.testing.assert_array_equal(part["member"], np.arange(5, 12))
     for name in whole.data_vars:
         np.testing.assert_array_equal(whole[name].values[5:], part[name].values, name)
+    # rp.simulate compiles each chunk as it runs: the same dataset as compiling all members first
+    xr.testing.assert_identical(whole, rp.simulate(doc, 12, SEED, chunk=5))
 
 
 def test_the_same_seed_gives_the_same_bytes(doc, tmp_path):

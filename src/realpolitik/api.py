@@ -112,10 +112,18 @@ def simulate(
     chunk: int = 1000,
     progress: Callable[[int], None] | None = None,
 ) -> xr.Dataset:
-    """The coupled simulation of ``members`` members: the trajectory as an ``xarray.Dataset``."""
-    from .simulate import simulate as run
+    """The coupled simulation of ``members`` members: the trajectory as an ``xarray.Dataset``. Each
+    chunk of ``chunk`` members is compiled as it runs (the same bits as compiling them all first)."""
+    from .simulate import simulate_chunks
 
-    return run(compile_run(scenario, members, seed, counterfactual), chunk, progress)
+    check_members(members)
+    doc = _doc(scenario)
+    counterfactual_spec(doc, counterfactual)  # an unknown id fails before anything runs
+
+    def compiled(lo: int, hi: int):
+        return compile_run(doc, hi - lo, seed, counterfactual, first_member=lo)
+
+    return simulate_chunks(compiled, members, chunk, progress)
 
 
 @dataclass(frozen=True)

@@ -80,11 +80,12 @@ class Trajectory:
     """The trajectory assembler: preallocated arrays in the contract's layout and dtypes
     (DESIGN.md, "Trajectory"), filled chunk by chunk and month by month."""
 
-    def __init__(self, c: Compiled):
+    def __init__(self, c: Compiled, members: int | None = None):
+        """Room for ``members`` members from ``c.first_member`` (default: c's own members)."""
         lay = dict(c.layout)
         self.c = c
         self.coords, sizes = layout(
-            c.start, lay.pop("end"), c.n_members,
+            c.start, lay.pop("end"), c.n_members if members is None else members,
             **{k: lay[k] for k in ("factions", "regions", "offices", "issues", "actors",
                                   "courses", "series")},
             first_member=c.first_member,
@@ -159,10 +160,31 @@ def simulate(
 
     ``progress(k)`` is called after each chunk with the number of members it ran; ``timings``, if
     given, collects the seconds spent in each engine and in the loop."""
-    out = Trajectory(c)
-    for lo in range(0, c.n_members, chunk):
-        hi = min(c.n_members, lo + chunk)
-        run_chunk(c.slice(lo, hi), out, lo, timings)
+    return simulate_chunks(c.slice, c.n_members, chunk, progress, timings)
+
+
+def simulate_chunks(
+    compile_chunk: Callable[[int, int], Compiled],
+    members: int,
+    chunk: int = 1000,
+    progress: Callable[[int], None] | None = None,
+    timings: dict | None = None,
+) -> xr.Dataset:
+    """:func:`simulate`, with each chunk compiled only when it runs: ``compile_chunk(lo, hi)`` gives
+    members lo … hi − 1 (counted from the first), so one chunk's parameters are in memory at a time.
+    Every draw is keyed by member, so the trajectory is the same bits as compiling all at once.
+    ``timings`` (a ``defaultdict(float)``) also gets the seconds spent compiling."""
+    out = None
+    for lo in range(0, members, chunk):
+        hi = min(members, lo + chunk)
+        t0 = time.perf_counter()
+        c = compile_chunk(lo, hi)
+        if timings is not None:
+            timings["compile"] += time.perf_counter() - t0
+        if out is None:
+            out = Trajectory(c, members)
+        run_chunk(c, out, lo, timings)
+        del c
         if progress is not None:
             progress(hi - lo)
     return out.dataset()
