@@ -197,33 +197,33 @@ def vote_sums(x, w, rho, m, mp, invd, f, a_sum, b_sum, ld=None):
     f[k, a] = w_k·(|x_k − x_a|/Δ)^{r_k}, so v_k(x_i, x_j) = f[k, j] − f[k, i];
     A_ab = Σ_k |f[k, a] − f[k, b]| (symmetric), B_a = Σ_k f[k, a], D = Σ_{a<b} 2·A_ab.
     ``rho`` None means every r_k = 1 (pass 1); otherwise ``ld`` holds ln(|x_a − x_k|/Δ) (see
-    :func:`log_tables`). Padding voters (w = 0) add exact zeros. The voter loop is outermost and
-    every sum over k runs k = 0, 1, … (as a plain sum would), so the inner loops carry no reduction
-    and vectorise without fast-math; A_ab is summed whole for every a < m, b < mp (|u − v| = |v − u|
-    exactly, so A is symmetric bit for bit; entries b ≥ m are never read).
+    :func:`log_tables`). The voter loop is outermost and every sum over k runs k = 0, 1, … (as a
+    plain sum would), so the inner loops carry no reduction and vectorise without fast-math; A_ab is
+    summed whole for every a < m, b < mp (|u − v| = |v − u| exactly, so A is symmetric bit for bit;
+    entries b ≥ m are never read). Padding voters (w = 0) would add +0 to sums of terms ≥ 0, which
+    changes no bit (inputs are finite), so only the m real voters are summed.
     """
     zero = x[0] - x[0]
-    for k in range(mp):
+    for k in range(m):
         xk = x[k]
         wk = w[k]
         if rho is None:
             for a in range(m):
                 f[k, a] = wk * (abs(xk - x[a]) * invd)
-        else:  # ln d is symmetric, and a padding voter sits at x[0]: row k of ld, or row 0
-            row = k if k < m else 0
+        else:  # ln d is symmetric: row k of ld
             rk = rho[k]
             for a in range(m):
-                f[k, a] = wk * fexp(rk * ld[row, a])
-        for a in range(m, mp):  # padding positions sit at x[0] too
+                f[k, a] = wk * fexp(rk * ld[k, a])
+        for a in range(m, mp):  # padding positions sit at x[0]
             f[k, a] = f[k, 0]
     for a in range(m):
         b_sum[a] = zero
         for b in range(mp):
             a_sum[a, b] = zero
-    for k in range(mp):
+    for k in range(m):
         for a in range(m):
             b_sum[a] += f[k, a]
-    for k in range(mp):
+    for k in range(m):
         fk = f[k]
         for a in range(m):
             fa = fk[a]
