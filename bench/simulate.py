@@ -3,8 +3,9 @@ one process (goal ≤ 60 s on this 2-core machine, ≤ 4 GiB peak memory).
 
 Prints the machine, wall and CPU seconds, member-months per second, the split by engine (and the
 loop: effects, derived drivers, rules, the trajectory assembler; and compiling each chunk's members
-as it runs, as ``rp.simulate`` does), and peak resident memory, all measured in this run. The numba kernels are compiled (or loaded from their on-disk cache) on a few
-members before the timed run, as a one-off per installation.
+as it runs, as ``rp.simulate`` does), and peak resident memory, all measured in this run. The numba
+kernels are compiled (or loaded from their on-disk cache) on a few members before the timed run, as
+a one-off per installation.
 
     .venv/bin/python bench/simulate.py [members] [chunk]
 """
@@ -22,6 +23,7 @@ import numba
 
 import realpolitik as rp
 from _machine import cpu_name
+from realpolitik.ensemble import Job
 from realpolitik.simulate import simulate, simulate_chunks
 
 FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "syria-2015.yaml"
@@ -32,9 +34,9 @@ def main(members: int = 10_000, chunk: int = 2000) -> None:
     doc = rp.load(FLAGSHIP)
     print(f"machine: {cpu_name()}, {os.cpu_count()} cores, numba threads {numba.get_num_threads()}")
 
-    def compiled(lo: int, hi: int):
-        return rp.compile_run(doc, hi - lo, seed=2015, first_member=lo)
-
+    compiled = Job(
+        doc.scenario, None, 2015
+    ).compiled  # members lo … hi − 1, as rp.simulate compiles
     simulate(compiled(0, 8), chunk=8)  # compile / load the kernels
     timings: dict[str, float] = defaultdict(float)
     t0, c0 = time.perf_counter(), time.process_time()

@@ -114,16 +114,13 @@ def simulate(
 ) -> xr.Dataset:
     """The coupled simulation of ``members`` members: the trajectory as an ``xarray.Dataset``. Each
     chunk of ``chunk`` members is compiled as it runs (the same bits as compiling them all first)."""
+    from .ensemble import Job
     from .simulate import simulate_chunks
 
     check_members(members)
     doc = _doc(scenario)
-    counterfactual_spec(doc, counterfactual)  # an unknown id fails before anything runs
-
-    def compiled(lo: int, hi: int):
-        return compile_run(doc, hi - lo, seed, counterfactual, first_member=lo)
-
-    return simulate_chunks(compiled, members, chunk, progress)
+    job = Job(doc.scenario, counterfactual_spec(doc, counterfactual), int(seed))  # patched once
+    return simulate_chunks(job.compiled, members, chunk, progress)
 
 
 @dataclass(frozen=True)

@@ -317,13 +317,12 @@ def security_exponents(x, s, m, mp, invd, mu, a_sum, b_sum, big_d, paper, q, rul
     for _ in range(m, mp):  # the padding entries' exact zeros, as a plain sum over mp would add
         for i in range(m):
             sec[i] += zero
-    for i in range(m):
-        xi = x[i]
-        if q != 1.0:
+    if q != 1.0:
+        for i in range(m):
             for j in range(m):
                 if j != i:
-                    d = abs(xi - x[j]) * invd
-                    t = t_rule(x[j], xi, mu, rule)
+                    d = abs(x[i] - x[j]) * invd
+                    t = t_rule(x[j], x[i], mu, rule)
                     sec[i] -= no_challenge_q(d, abs(x[j] - mu) * invd, t, one, q, one)
     s_max = sec[0]
     s_min = sec[0]
